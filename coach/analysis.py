@@ -19,7 +19,9 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from coach.coaching import Coach, needs_mask
 from coach.errors import InputError, NoPersonError
+from coach.events import Event
 from coach.frames import PoseFrame
 from coach.geometry import inclination_from_vertical_deg, joint_angle_deg, midpoint
 from coach.landmarks import Landmark as L
@@ -74,7 +76,8 @@ class AnalysisResult:
     model: Path
     frames: list[PoseFrame]                         # smoothed, swap-repaired; masks dropped
     times: StageTimes
-    events: list = field(default_factory=list)      # engine events, when an exercise was given
+    events: list[Event] = field(default_factory=list)   # engine and cue events, when an exercise was given
+    exercise: str | None = None
 
     @property
     def frames_with_pose(self) -> int:
@@ -129,16 +132,19 @@ def iter_poses(path: Path, options: PoseOptions, times: StageTimes,
             yield source.info, pose
 
 
-def analyze(path: Path | str, *, options: PoseOptions = PoseOptions(),
-            consumer: Callable[[PoseFrame], object] | None = None,
+def analyze(path: Path | str, *, options: PoseOptions = PoseOptions(), coach: Coach | None = None,
             progress: Callable[[float, VideoInfo], None] | None = None,
             max_frames: int | None = None, require_person: bool = True) -> AnalysisResult:
     """Run the pipeline over a whole video. `progress(t_s, info)` is called after each frame;
-    with `require_person`, a video in which nobody is found raises NoPersonError."""
+    with `require_person`, a video in which nobody is found raises NoPersonError. With a `coach`,
+    every frame goes through it and `result.events` holds what it said and saw."""
     path = Path(path)
     options = replace(options, model=find_model(options.model))  # fail on a bad model before decoding
+    if coach is not None and needs_mask(coach.definition):
+        options = replace(options, segmentation=True)
     times = StageTimes()
-    pipeline = Pipeline(consumer)
+    events: list[Event] = []
+    pipeline = Pipeline(None if coach is None else lambda frame: events.extend(coach.update(frame)))
     frames: list[PoseFrame] = []
     info = None
     for info, pose in iter_poses(path, options, times, max_frames):
@@ -148,7 +154,10 @@ def analyze(path: Path | str, *, options: PoseOptions = PoseOptions(),
             progress(pose.t_s, info)
     if info is None:
         raise InputError(f"{path} holds no video frames.", "Check that the file plays in a video player.")
-    result = AnalysisResult(info=info, model=options.model, frames=frames, times=times)
+    if coach is not None:
+        events.extend(coach.finish())
+    result = AnalysisResult(info=info, model=options.model, frames=frames, times=times, events=events,
+                            exercise=None if coach is None else coach.definition.name)
     if require_person and result.frames_with_pose == 0:
         raise NoPersonError(f"No person found in {path} ({len(frames)} frames, {result.duration_s:.1f} s).",
                             "The whole body should be in view, lit from the front, not too small in the picture.")

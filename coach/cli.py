@@ -51,10 +51,16 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     from coach.pose import PoseOptions
     from coach.summary import summarize
 
+    coach = None
+    if args.exercise:
+        from coach.coaching import Coach
+        from coach.definitions import load_exercise
+
+        coach = Coach(load_exercise(args.exercise))
     video = Path(args.video) if args.video else default_video()
     progress, close = _progress_bar(not args.quiet and not args.json)
     try:
-        result = analyze(video, options=PoseOptions(model=args.model), progress=progress)
+        result = analyze(video, options=PoseOptions(model=args.model), coach=coach, progress=progress)
     finally:
         close()
     summary = summarize(result)
@@ -77,6 +83,17 @@ def _describe(summary: dict) -> str:
     for name, stats in summary["angles"].items():
         if stats["median"] is not None:
             lines.append(f"  {name:<20} median {stats['median']:6.1f}   range {stats['min']:6.1f} .. {stats['max']:6.1f}")
+    if "exercise" in summary:
+        reps = summary["reps"]
+        lines.append(f"{summary['exercise']}: {reps['total']} reps (left {reps['left']}, right {reps['right']})")
+        for hold in summary["holds"]:
+            lines.append(f"  hold ({hold['side']}) {hold['start_s']:.1f}-{hold['end_s']:.1f} s: "
+                         f"{hold['good_s']:.1f} s in good form of {hold['total_s']:.1f} s")
+        for fault in summary["faults"]:
+            lines.append(f"  fault {fault['code']} ({fault['side']}, rep {fault['rep']}) "
+                         f"{fault['start_s']:.1f}-{fault['end_s']:.1f} s")
+        for cue in summary["cues"]:
+            lines.append(f"  {cue['t_s']:6.1f} s  \"{cue['text']}\"")
     return "\n".join(lines)
 
 
@@ -102,6 +119,106 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_regress(args: argparse.Namespace) -> int:
+    from coach.regress import find_cases, judge_cases
+
+    folder = Path(args.folder) if args.folder else SAMPLE_DIR
+
+    def report(verdict, done: int, total: int) -> None:  # noqa: ANN001
+        print(f"[{done:>2}/{total}] {_verdict_row(verdict, folder)}", flush=True)
+        for line in [verdict.error] if verdict.error else verdict.mismatches:
+            print(f"         - {line}", flush=True)
+
+    cases = find_cases(folder)
+    print(f"Judging {len(cases)} videos in {folder}, {args.jobs} at a time...", flush=True)
+    verdicts = judge_cases(cases, jobs=args.jobs, poses_dir=args.poses, on_verdict=report)
+    print(f"\n{'result':<6} {'video':<44} {'reps expected':<22} {'reps found':<22} person")
+    for verdict in verdicts:
+        print(_verdict_row(verdict, folder))
+    failed = sum(not v.passed for v in verdicts)
+    report_path = Path(args.report)
+    report_path.parent.mkdir(parents=True, exist_ok=True)
+    report_path.write_text(json.dumps([v.to_json() for v in verdicts], indent=2) + "\n")
+    print(f"\nregress: {len(verdicts) - failed} videos passed, {failed} failed. Table: {report_path}")
+    return 1 if failed else 0
+
+
+def _verdict_row(verdict, folder: Path) -> str:  # noqa: ANN001
+    def reps(r: dict) -> str:
+        return " ".join(f"{k[0].upper()}{v}" for k, v in r.items()) or "-"
+
+    name = str(verdict.video.relative_to(folder)) if verdict.video.is_relative_to(folder) else verdict.video.name
+    found = f"{verdict.frames_with_pose / verdict.frames:.0%}" if verdict.frames else "-"
+    return (f"{'PASS' if verdict.passed else 'FAIL':<6} {name:<44} {reps(verdict.expected_reps):<22} "
+            f"{reps(verdict.actual_reps):<22} {found}")
+
+
+# ---------------------------------------------------------------- live coaching (issue 5)
+# The window lives in ui/ and is resolved by name only when `live` or `bench-live` runs, so every
+# other command works where PyQt6 is not installed.
+
+
+def _add_live_parser(sub: argparse._SubParsersAction) -> None:
+    model_help = "a pose_landmarker_*.task bundle (default: models/)"
+    p = sub.add_parser("live", help="coach live from the camera, in a window (or a video at real-time pace)")
+    what = p.add_mutually_exclusive_group()
+    what.add_argument("--exercise", help="exercise to start with (hip_hinge, bird_dog, side_plank, cat_cow, ...)")
+    what.add_argument("--programme", type=Path, metavar="FILE",
+                      help="a programme file (default choice: poses/programmes/low_back_default.toml)")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--camera", type=int, metavar="N", help="camera index (default: 0)")
+    where.add_argument("--source", type=Path, metavar="VIDEO", help="play a video at real-time pace instead")
+    p.add_argument("--mute", action="store_true", help="no speech; cues are still shown")
+    p.add_argument("--no-mirror", action="store_true", help="never mirror the picture (front views are by default)")
+    p.add_argument("--data-dir", type=Path, metavar="DIR",
+                   help="where sessions are saved (default: $COACH_DATA_DIR, else $XDG_DATA_HOME/backcoach)")
+    p.add_argument("--model", type=Path, help=model_help)
+    p.set_defaults(run=cmd_live)
+
+    p = sub.add_parser("bench-live", help="play a video at camera pace through the live window and time it")
+    p.add_argument("video", nargs="?", help="video file (default: a bundled sample video)")
+    p.add_argument("--exercise", default="hip_hinge", help="exercise coached (default: %(default)s)")
+    p.add_argument("--seconds", type=float, help="stop after this many seconds (default: the whole video)")
+    p.add_argument("--model", type=Path, help=model_help)
+    p.set_defaults(run=cmd_bench_live)
+
+
+def _live_ui():  # noqa: ANN202 - the ui.app module
+    import importlib
+
+    try:
+        return importlib.import_module("ui.app")
+    except ImportError as exc:
+        raise InputError(f"The live window needs PyQt6 ({exc}).", 'Install the UI extras: pip install ".[ui]"') from exc
+
+
+def cmd_live(args: argparse.Namespace) -> int:
+    from coach.live import choose_source
+
+    source = choose_source(args.camera, args.source, default_video)
+    if source.notice:
+        print(f"coach live: {source.notice}", file=sys.stderr)
+    return _live_ui().run_live(args, source)
+
+
+def cmd_bench_live(args: argparse.Namespace) -> int:
+    video = Path(args.video) if args.video else default_video()
+    ui_app = _live_ui()
+    r = ui_app.bench_live(video, args.exercise, model=args.model, seconds=args.seconds)
+    share = r.stats_dropped / r.stats_captured if r.stats_captured else 0.0
+    print(f"{video.name} at camera pace, exercise {args.exercise}: {r.wall_s:.1f} s")
+    print(f"frames: {r.stats_captured} captured, {r.stats_processed} processed ({r.processed_fps:.1f}/s), "
+          f"{r.stats_dropped} dropped ({share:.0%})")
+    print("ms/frame: " + ", ".join(f"{name} {ms:.1f}" for name, ms in r.stage_ms.items()))
+    print(f"capture -> overlay drawn: {ui_app.percentiles_ms(r.overlay_latency_s)}")
+    print(f"fault started -> its cue starts ({r.speaker}): {ui_app.percentiles_ms(r.fault_to_cue_s)}; "
+          f"{r.faults} faults, {r.cues_started} cues spoken")
+    if r.ended is not None:
+        print(f"ended: {r.ended.reason}")
+    return 0
+
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="coach", description="Webcam exercise-form coach for lower back pain.")
     parser.add_argument("--version", action="version", version=f"coach {__version__}")
@@ -111,6 +228,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("analyze", help="per-frame joint angles (CSV) and a summary (JSON) for a video")
     p.add_argument("video", nargs="?", help="video file (default: a bundled sample video)")
     p.add_argument("--out", default="coach_output", help="folder for the CSV and JSON (default: %(default)s)")
+    p.add_argument("--exercise", help="coach this exercise: count reps, time holds, find faults "
+                   "(hip_hinge, bird_dog, side_plank, cat_cow, glute_bridge, or any poses/*.toml)")
     p.add_argument("--json", action="store_true", help="print the summary JSON on stdout")
     p.add_argument("--model", type=Path, help="a pose_landmarker_*.task bundle (default: models/)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
@@ -122,6 +241,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-people", type=int, default=2, help="people the pose model looks for (default: %(default)s)")
     p.add_argument("--model", type=Path, help="a pose_landmarker_*.task bundle (default: models/)")
     p.set_defaults(run=cmd_bench)
+
+    p = sub.add_parser("regress", help="run every sample video through the pipeline and compare with its expected result")
+    p.add_argument("folder", nargs="?", help="folder of videos with *.expected.json beside them (default: sample_videos/)")
+    p.add_argument("--jobs", type=int, default=2, help="videos analysed at once, one core each (default: %(default)s)")
+    p.add_argument("--poses", type=Path, help="folder of exercise definitions to use instead of the shipped poses/")
+    p.add_argument("--report", default="coach_output/regress.json", help="where to write the table as JSON")
+    p.set_defaults(run=cmd_regress)
+    _add_live_parser(sub)
     return parser
 
 

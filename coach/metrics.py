@@ -34,7 +34,7 @@ from __future__ import annotations
 import difflib
 import logging
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -76,6 +76,7 @@ class Metric:
     fn: Callable[[PoseFrame], float]
     landmarks: tuple[Landmark, ...]
     either_side: bool = False
+    needs_mask: bool = False                # reads frame.mask: the pose model must output segmentation
 
     def required_sets(self) -> tuple[frozenset[Landmark], ...]:
         """Alternative landmark sets, any one of which, all visible, makes the metric measurable."""
@@ -90,8 +91,8 @@ class Metric:
 METRICS: dict[str, Metric] = {}
 
 
-def metric(name: str, unit: str, landmarks: Iterable[Landmark], *, either_side: bool = False
-           ) -> Callable[[Callable[[PoseFrame], float]], Callable[[PoseFrame], float]]:
+def metric(name: str, unit: str, landmarks: Iterable[Landmark], *, either_side: bool = False,
+           needs_mask: bool = False) -> Callable[[Callable[[PoseFrame], float]], Callable[[PoseFrame], float]]:
     """Register `fn` under `name`; its docstring's first line becomes the metric's `doc`."""
     def register(fn: Callable[[PoseFrame], float]) -> Callable[[PoseFrame], float]:
         if name in METRICS:
@@ -99,7 +100,7 @@ def metric(name: str, unit: str, landmarks: Iterable[Landmark], *, either_side: 
         doc = (fn.__doc__ or "").strip().splitlines()
         if not doc:
             raise ValueError(f"metric {name!r} needs a one-line docstring")
-        METRICS[name] = Metric(name, unit, doc[0], fn, tuple(landmarks), either_side)
+        METRICS[name] = Metric(name, unit, doc[0], fn, tuple(landmarks), either_side, needs_mask)
         return fn
     return register
 
@@ -110,14 +111,16 @@ def suggest(name: str) -> str | None:
     return matches[0] if matches else None
 
 
-def compute(frame: PoseFrame, names: Iterable[str]) -> MetricFrame:
-    """The named metrics of one frame. Unknown names raise KeyError (definitions check them at load)."""
+def compute(frame: PoseFrame, names: Iterable[str], registry: Mapping[str, Metric] | None = None) -> MetricFrame:
+    """The named metrics of one frame (NaN where unknown), from `registry` (default: METRICS).
+    Unknown names raise KeyError (definitions check them at load)."""
+    registry = METRICS if registry is None else registry
     values = {}
     for name in names:
-        if name not in METRICS:
+        if name not in registry:
             hint = suggest(name)
             raise KeyError(f"unknown metric {name!r}" + (f"; did you mean {hint!r}?" if hint else ""))
-        values[name] = float(METRICS[name].fn(frame))
+        values[name] = float(registry[name].fn(frame))
     return MetricFrame(t_s=frame.t_s, values=values)
 
 
@@ -308,7 +311,7 @@ def head_angle_deg(frame: PoseFrame) -> float:
     return _up_sign(hip, shoulder) * float(geo.signed_angle_deg(shoulder - hip, ear - shoulder))
 
 
-@metric("back_curvature_ratio", "ratio", _both("shoulder", "hip", "knee"), either_side=True)
+@metric("back_curvature_ratio", "ratio", _both("shoulder", "hip", "knee"), either_side=True, needs_mask=True)
 def back_curvature_ratio(frame: PoseFrame) -> float:
     """Silhouette back edge's bow from its chord / torso: + rounded (cat), - sagging (cow); needs a mask."""
     if frame.mask is None:

@@ -61,3 +61,18 @@ def test_bench_prints_each_stage_and_the_ratio_to_inference(person_video, capsys
     out = capsys.readouterr().out
     for stage in ("decode", "pose inference", "swaps + smoothing", "everything but inference / inference"):
         assert stage in out
+
+
+def test_analyze_with_an_exercise_adds_the_engine_result(person_video, tmp_path, capsys):
+    assert main(["analyze", str(person_video), "--out", str(tmp_path), "--exercise", "hip_hinge", "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["exercise"] == "hip_hinge"
+    assert summary["reps"] == {"left": 0, "right": 0, "total": 0}  # a still photo does no hinge
+    for key in ("holds", "faults", "cues", "setup_problems", "pain", "rep_table"):
+        assert isinstance(summary[key], list)
+
+
+def test_an_unknown_exercise_is_named_with_the_known_ones(person_video, tmp_path, capsys):
+    assert main(["analyze", str(person_video), "--out", str(tmp_path), "--exercise", "bird_dgo"]) == 2
+    err = capsys.readouterr().err
+    assert 'Did you mean "bird_dog"?' in err and "side_plank" in err
