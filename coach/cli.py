@@ -18,13 +18,16 @@ from coach.errors import CoachError, InputError
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_videos"
 
 
-def default_video() -> Path:
-    """The bundled sample video used when none is given."""
+DEMO_EXERCISE = "hip_hinge"   # what the no-camera demo coaches when no exercise is named
+
+
+def default_video(exercise: str | None = None) -> Path:
+    """The bundled sample video used when none is given: the clean one of `exercise` if there is one."""
     videos = sorted(SAMPLE_DIR.glob("**/*.mp4"))
     if not videos:
         raise InputError(f"No video given and no sample video in {SAMPLE_DIR}.", "Give a video: coach analyze VIDEO")
-    preferred = [v for v in videos if "clean" in v.stem]
-    return (preferred or videos)[0]
+    ranked = sorted(videos, key=lambda v: (v.parent.name != (exercise or DEMO_EXERCISE), "clean" not in v.stem, str(v)))
+    return ranked[0]
 
 
 def _progress_bar(enabled: bool):  # noqa: ANN202
@@ -57,7 +60,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         from coach.definitions import load_exercise
 
         coach = Coach(load_exercise(args.exercise))
-    video = Path(args.video) if args.video else default_video()
+    video = Path(args.video) if args.video else default_video(args.exercise)
     progress, close = _progress_bar(not args.quiet and not args.json)
     try:
         result = analyze(video, options=PoseOptions(model=args.model), coach=coach, progress=progress)
@@ -74,6 +77,11 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     else:
         print(_describe(summary))
         print(f"Per-frame angles and landmarks: {csv_path}\nSummary: {json_path}")
+    if args.save:
+        from coach.store import save_analysis
+
+        saved = save_analysis(result, args.data_dir, coach.definition if coach else None)
+        print(f"Saved as session {saved.session_id}: {saved.folder}", file=sys.stderr if args.json else sys.stdout)
     return 0
 
 
@@ -195,14 +203,16 @@ def _live_ui():  # noqa: ANN202 - the ui.app module
 def cmd_live(args: argparse.Namespace) -> int:
     from coach.live import choose_source
 
-    source = choose_source(args.camera, args.source, default_video)
+    source = choose_source(args.camera, args.source, lambda: default_video(args.exercise))
+    if source.notice and not (args.exercise or args.programme):
+        args.exercise = DEMO_EXERCISE   # the sample video shows this exercise
     if source.notice:
         print(f"coach live: {source.notice}", file=sys.stderr)
     return _live_ui().run_live(args, source)
 
 
 def cmd_bench_live(args: argparse.Namespace) -> int:
-    video = Path(args.video) if args.video else default_video()
+    video = Path(args.video) if args.video else default_video(args.exercise)
     ui_app = _live_ui()
     r = ui_app.bench_live(video, args.exercise, model=args.model, seconds=args.seconds)
     share = r.stats_dropped / r.stats_captured if r.stats_captured else 0.0
@@ -211,12 +221,129 @@ def cmd_bench_live(args: argparse.Namespace) -> int:
           f"{r.stats_dropped} dropped ({share:.0%})")
     print("ms/frame: " + ", ".join(f"{name} {ms:.1f}" for name, ms in r.stage_ms.items()))
     print(f"capture -> overlay drawn: {ui_app.percentiles_ms(r.overlay_latency_s)}")
-    print(f"fault started -> its cue starts ({r.speaker}): {ui_app.percentiles_ms(r.fault_to_cue_s)}; "
+    print(f"cue decided -> speaker starts ({r.speaker}): {ui_app.percentiles_ms(r.cue_to_speech_s)}")
+    print(f"fault started -> its cue starts: {ui_app.percentiles_ms(r.fault_to_cue_s)}; from the capture of "
+          f"the frame that showed it: {ui_app.percentiles_ms(r.capture_to_cue_s)}; "
           f"{r.faults} faults, {r.cues_started} cues spoken")
-    if r.ended is not None:
-        print(f"ended: {r.ended.reason}")
+    print(f"ended: {r.ended.reason}" if r.ended is not None else "ended: no (stopped by the watchdog)")
+    return 0 if r.ended is not None else 1
+
+
+
+# ---------------------------------------------------------------- sessions, replay and reports (issue 6)
+# The catalogue is coach/store.py, the exports coach/report.py. The replay window lives in ui/ and is
+# resolved by name only when `replay` runs, like `live`.
+
+_DATA_HELP = "the data folder (default: $COACH_DATA_DIR, else $XDG_DATA_HOME/backcoach)"
+
+
+def _add_sessions_parsers(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("sessions", help="recorded sessions: list, show, export, delete, file under a patient")
+    p.add_argument("--data-dir", type=Path, metavar="DIR", help=_DATA_HELP)
+    actions = p.add_subparsers(dest="action", required=True)
+    a = actions.add_parser("list", help="every session, newest first (new folders are catalogued first)")
+    a.add_argument("--patient", metavar="CODE", help="only this patient's sessions")
+    a = actions.add_parser("show", help="what happened in a session, and what is missing from it")
+    a.add_argument("id", type=int, help="the session's ID (coach sessions list)")
+    a = actions.add_parser("export", help="per-frame and per-rep CSV and an HTML report (and a PDF, a blurred video)")
+    a.add_argument("id", type=int, help="the session's ID (coach sessions list)")
+    a.add_argument("--out", type=Path, metavar="DIR", help="where to write (default: coach_output/<session folder>)")
+    a.add_argument("--pdf", action="store_true", help="also print the report to PDF (needs chromium)")
+    a.add_argument("--blur-faces", action="store_true", help="also write the video with the face blurred")
+    a = actions.add_parser("delete", help="remove a session from the catalogue and delete its folder")
+    a.add_argument("id", type=int, help="the session's ID (coach sessions list)")
+    a.add_argument("--yes", action="store_true", help="really delete it (nothing is deleted without this)")
+    a = actions.add_parser("patient", help="file a session under a patient")
+    a.add_argument("id", type=int, help="the session's ID (coach sessions list)")
+    a.add_argument("code", help="the clinic's patient identifier, e.g. P-0042")
+    a.add_argument("--name", default="", help="the patient's name")
+    a.add_argument("--per-week", type=float, metavar="N", help="sessions a week prescribed (for adherence)")
+    for action in actions.choices.values():
+        action.add_argument("--data-dir", type=Path, metavar="DIR", default=argparse.SUPPRESS, help=_DATA_HELP)
+    p.set_defaults(run=cmd_sessions)
+
+    p = sub.add_parser("replay", help="replay a session: video, skeleton, angle charts, reps; a list without SESSION")
+    p.add_argument("session", nargs="?", help="a session ID or folder (default: choose from the list)")
+    p.add_argument("--patient", metavar="CODE", help="open this patient's progress across sessions")
+    p.add_argument("--data-dir", type=Path, metavar="DIR", help=_DATA_HELP)
+    p.set_defaults(run=cmd_replay)
+
+
+def cmd_sessions(args: argparse.Namespace) -> int:
+    from coach.store import Store
+
+    with Store(args.data_dir) as store:
+        for folder, why in store.sync().failed.items():
+            print(f"coach sessions: {folder} could not be read ({why}); it is left out.", file=sys.stderr)
+        handlers = {"list": _sessions_list, "show": _sessions_show, "export": _sessions_export,
+                    "delete": _sessions_delete, "patient": _sessions_patient}
+        return handlers[args.action](store, args)
+
+
+def _sessions_list(store, args: argparse.Namespace) -> int:  # noqa: ANN001 - a coach.store.Store
+    from coach.report import session_table
+    from coach.store import StoreError
+
+    patient = store.patient(args.patient) if args.patient else None
+    if args.patient and patient is None:
+        raise StoreError(f"There is no patient {args.patient}.", "File a session under them: coach sessions patient ID CODE")
+    print(session_table(store.sessions(patient.id if patient else None)))
     return 0
 
+
+def _sessions_show(store, args: argparse.Namespace) -> int:  # noqa: ANN001
+    from coach.report import describe_session, load_session_doc
+
+    row = store.session(args.id)
+    if row.folder_exists:
+        print(describe_session(load_session_doc(row.folder, row), row))
+    else:
+        print(describe_session(None, row, store.detail(args.id).sets))
+    return 0
+
+
+def _sessions_export(store, args: argparse.Namespace) -> int:  # noqa: ANN001
+    from coach.report import export_session, load_session_doc
+    from coach.store import StoreError
+
+    row = store.session(args.id)
+    if not row.folder_exists:
+        raise StoreError(f"The folder of session {row.id} is missing: {row.folder}.",
+                         "Only its summary is left (coach sessions show); restore the folder to export it.")
+    for path in export_session(load_session_doc(row.folder, row), args.out or Path("coach_output") / row.folder.name,
+                               pdf=args.pdf, blur_faces=args.blur_faces):
+        print(path)
+    return 0
+
+
+def _sessions_delete(store, args: argparse.Namespace) -> int:  # noqa: ANN001
+    row = store.session(args.id)
+    if not args.yes:
+        print(f"coach sessions delete: this deletes session {row.id} ({row.title}) and its folder {row.folder}.\n"
+              f"  Run again with --yes to delete it.", file=sys.stderr)
+        return 2
+    store.delete_session(args.id)
+    print(f"Deleted session {row.id} ({row.title}) and {row.folder}.")
+    return 0
+
+
+def _sessions_patient(store, args: argparse.Namespace) -> int:  # noqa: ANN001
+    patient = store.assign_patient(args.id, args.code, args.name)
+    if args.per_week is not None:
+        patient = store.add_patient(patient.code, sessions_per_week=args.per_week)
+    print(f"Session {args.id} is filed under {patient.code} {patient.name}".rstrip() + ".")
+    return 0
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    import importlib
+
+    try:
+        replay = importlib.import_module("ui.replay_window")
+    except ImportError as exc:
+        raise InputError(f"The replay window needs PyQt6 and pyqtgraph ({exc}).",
+                         'Install the UI extras: pip install ".[ui]"') from exc
+    return replay.run_replay(args)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -233,6 +360,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the summary JSON on stdout")
     p.add_argument("--model", type=Path, help="a pose_landmarker_*.task bundle (default: models/)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--save", action="store_true", help="also keep it as a session (for replay, reports, progress)")
+    p.add_argument("--data-dir", type=Path, metavar="DIR", help="where --save keeps it: " + _DATA_HELP)
     p.set_defaults(run=cmd_analyze)
 
     p = sub.add_parser("bench", help="time per frame of each pipeline stage on a video")
@@ -249,6 +378,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--report", default="coach_output/regress.json", help="where to write the table as JSON")
     p.set_defaults(run=cmd_regress)
     _add_live_parser(sub)
+    _add_sessions_parsers(sub)
     return parser
 
 

@@ -3,7 +3,7 @@
 The engine emits facts (a rep was completed, a fault started); the cue policy turns facts into
 `CueDecided` events (what to say). Every event is a frozen dataclass whose first field is the
 media time `t_s` at which it happened. `event_to_dict` / `event_from_dict` give the JSON form
-used in session logs: `{"kind": "<class name>", <field>: <value>, ...}`; NaN is written as null.
+used in session logs: `{"event": "<class name>", <field>: <value>, ...}`; NaN is written as null.
 """
 
 from __future__ import annotations
@@ -139,7 +139,7 @@ EVENT_TYPES: dict[str, type] = {cls.__name__: cls for cls in typing.get_args(Eve
 
 def event_to_dict(event: Event) -> dict[str, Any]:
     """JSON-ready form: kind name plus fields; Side as its value, tuples as lists, NaN as None."""
-    out: dict[str, Any] = {"kind": type(event).__name__}
+    out: dict[str, Any] = {"event": type(event).__name__}
     for f in fields(event):
         out[f.name] = _to_json(getattr(event, f.name))
     return out
@@ -147,14 +147,14 @@ def event_to_dict(event: Event) -> dict[str, Any]:
 
 def event_from_dict(data: dict[str, Any]) -> Event:
     """Inverse of `event_to_dict`; raises ValueError naming the kind or field that is wrong."""
-    kind = data.get("kind")
+    kind = data.get("event")
     cls = EVENT_TYPES.get(kind)  # type: ignore[arg-type]
     if cls is None:
         raise ValueError(f"unknown event kind {kind!r}; known kinds: {', '.join(EVENT_TYPES)}")
     hints = typing.get_type_hints(cls)
     names = [f.name for f in fields(cls)]
     missing = [n for n in names if n not in data]
-    extra = [k for k in data if k != "kind" and k not in names]
+    extra = [k for k in data if k != "event" and k not in names]
     if missing or extra:
         raise ValueError(f"{kind} event: missing fields {missing}, unexpected fields {extra}")
     return cls(**{n: _from_json(hints[n], data[n]) for n in names})

@@ -4,9 +4,10 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
-# espeak-ng: speech (pyttsx3; also brings libpulse0 for QtMultimedia); libxcb-*: PyQt6 on an X
-# display; xvfb: window tests and screenshots; opencv-doc: real photos and video used by tests.
-debian_packages=(espeak-ng libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 libgl1 libegl1 xvfb opencv-doc)
+# espeak-ng + alsa-utils: speech (pyttsx3 synthesises, aplay plays); libxcb-*: PyQt6 on an X
+# display; xvfb: window tests and screenshots; opencv-doc: real photos and video used by tests;
+# chromium: prints session reports to PDF, and renders them in the report tests.
+debian_packages=(espeak-ng alsa-utils libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 libgl1 libegl1 xvfb opencv-doc chromium)
 missing=()
 for pkg in "${debian_packages[@]}"; do
     dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
