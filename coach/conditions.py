@@ -8,6 +8,11 @@ unknown is watched by the setup check, not here.
     rule = Rule(Threshold("trunk_incline_deg", "above", 45.0), for_s=0.2)
     latch = Latch(enter=rule, leave=Rule(Threshold("trunk_incline_deg", "below", 40.0)))
     changed = latch.update(t_s, values)   # values: Mapping[str, float]
+
+A threshold may compare the change of a metric since the current rep began instead of its value
+(`relative_to="rep_start"`): it then reads `values[change_key(metric)]`, which the engine fills
+in. Such thresholds judge movement against the patient's own starting posture, so they do not
+depend on body shape or camera height the way an absolute angle does.
 """
 
 from __future__ import annotations
@@ -22,16 +27,30 @@ Values = Mapping[str, float]
 TIME_EPS_S = 1e-6    # timestamps are sums of float frame steps: 0.3 - 0.1 must count as 0.2
 
 
+RELATIVE_TO = ("rep_start",)   # what a threshold's change may be measured from
+
+
+def change_key(metric: str) -> str:
+    """The values key holding the change of `metric` since the current rep began."""
+    return f"{metric}@rep_start"
+
+
 @dataclass(frozen=True, slots=True)
 class Threshold:
-    """`metric` strictly above or below `value` (in the metric's own unit)."""
+    """`metric` (or, with relative_to, its change since then) strictly above or below `value`."""
 
     metric: str
     op: Op
     value: float
+    relative_to: str | None = None
+
+    @property
+    def key(self) -> str:
+        """The values key this threshold reads."""
+        return self.metric if self.relative_to is None else change_key(self.metric)
 
     def evaluate(self, values: Values) -> bool | None:
-        x = values.get(self.metric, math.nan)
+        x = values.get(self.key, math.nan)
         if math.isnan(x):
             return None
         return x > self.value if self.op == "above" else x < self.value
@@ -94,6 +113,11 @@ class Persistence:
     def reset(self) -> None:
         self._since_s = None
 
+    @property
+    def since_s(self) -> float | None:
+        """Start of the current streak of True (when a change it confirms really began)."""
+        return self._since_s
+
     def update(self, t_s: float, values: Values) -> bool | None:
         """True when the condition has held for for_s, False when it is known false, None if unknown."""
         state = self.rule.condition.evaluate(values)
@@ -114,6 +138,7 @@ class Latch:
         self._enter = Persistence(enter)
         self._leave = Persistence(leave)
         self.active = False
+        self.changed_at_s = math.nan   # when the rule behind the last flip began to hold
 
     def reset(self) -> None:
         self.active = False
@@ -126,6 +151,7 @@ class Latch:
         if tracker.update(t_s, values) is not True:
             return False
         self.active = not self.active
+        self.changed_at_s = t_s if tracker.since_s is None else tracker.since_s
         # Both streaks start afresh: the next rule must hold for its own for_s from now on.
         self._enter.reset()
         self._leave.reset()

@@ -26,7 +26,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, NoReturn, Protocol
 
-from coach.conditions import AllOf, AnyOf, Condition, Rule, Threshold, thresholds
+from coach.conditions import RELATIVE_TO, AllOf, AnyOf, Condition, Rule, Threshold, thresholds
 from coach.cues import CuePolicyParams
 from coach.errors import DefinitionError
 from coach.landmarks import Landmark, Side
@@ -38,8 +38,8 @@ VIEWS = ("side", "front")
 VIEW_METRIC = "view_ratio"
 SETUP_CODES = ("several_people", "out_of_frame", "wrong_view", "cannot_measure")  # in order of precedence
 METRIC_STATS = ("max", "min", "range")
-REP_STATS = ("duration_s", "move_s", "hold_good_s", "hold_good_ratio", *METRIC_STATS)
-HOLD_STATS = ("move_s", "hold_good_s", "hold_good_ratio")
+REP_STATS = ("duration_s", "move_s", "hold_good_s", "hold_good_ratio", "hold_total_ratio", *METRIC_STATS)
+HOLD_STATS = ("move_s", "hold_good_s", "hold_good_ratio", "hold_total_ratio")
 METRICS_HINT = 'The metrics a definition can use are listed in poses/README.md, section "Metrics".'
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -129,9 +129,14 @@ class RepCheck:
     code: str
     stat: str                        # one of REP_STATS
     metric: str | None               # for max / min / range
-    threshold: Threshold             # threshold.metric holds the stat's label, e.g. "max:trunk_incline_deg"
+    threshold: Threshold | AllOf     # on the stat's `label`; AllOf of two for a band (above and below)
     priority: int
     cue: str
+
+    @property
+    def label(self) -> str:
+        """The name the threshold reads the statistic under, e.g. "max:trunk_incline_deg"."""
+        return f"{self.stat}:{self.metric}" if self.metric else self.stat
 
 
 @dataclass(frozen=True, slots=True)
@@ -356,6 +361,7 @@ class _Parser:
         phases = self.phases(data["phase"])
         names = {p.name for p in phases}
         rep = self.rep(data["rep"], names)
+        self.start_phases_absolute(phases, rep)
         hold = self.hold(data.get("hold"), names, prescription)
         faults = tuple(self.fault(t, f"fault[{_label(t, 'code', i)}]", names)
                        for i, t in enumerate(self.table_list(data.get("fault", []), "fault")))
@@ -442,6 +448,17 @@ class _Parser:
             out.append(tuple(names))
         return RepRule(tuple(out), self.metric(t["metric"], "rep.metric"))
 
+    def start_phases_absolute(self, phases: tuple[Phase, ...], rep: RepRule) -> None:
+        """A rep's first phase is where the baseline of relative_to = "rep_start" is taken: its
+        own rules cannot be relative to it."""
+        starts = {seq[0] for seq in rep.sequences}
+        for phase in (p for p in phases if p.name in starts):
+            for key, rule in (("enter", phase.enter), ("leave", phase.leave)):
+                if any(t.relative_to for t in thresholds(rule.condition)):
+                    self.fail(f"phase[{phase.name}].{key}", 'uses relative_to = "rep_start", but reps start '
+                              f'in "{phase.name}": that is where the rest value it compares with is taken.',
+                              "Give this phase absolute thresholds; relative ones suit the phases and faults after it.")
+
     def hold(self, value: Any, phases: set[str], prescription: Prescription) -> HoldRule | None:
         if value is None:
             if prescription.hold_s > 0:
@@ -486,13 +503,17 @@ class _Parser:
         if stat in HOLD_STATS and hold is None:
             self.fail(f"{where}.stat", f'"{stat}" needs a [hold] table.', 'Add [hold] with phase = "...".')
         ops = [op for op in ("above", "below") if op in t]
-        if len(ops) != 1:
-            self.fail(where, 'needs exactly one of "above" or "below".',
-                      "The rep has the fault when its statistic is beyond it.")
+        if not ops:
+            self.fail(where, 'needs "above" or "below" (both for a band).',
+                      "The rep has the fault when its statistic is beyond it (or, with both, between them).")
         label = f"{stat}:{metric}" if metric else stat
-        threshold = Threshold(label, ops[0], self.threshold_value(t[ops[0]], f"{where}.{ops[0]}"))
+        parts = tuple(Threshold(label, op, self.threshold_value(t[op], f"{where}.{op}")) for op in ops)
+        if len(parts) == 2 and parts[0].value >= parts[1].value:
+            self.fail(where, f"above {parts[0].value:g} and below {parts[1].value:g} leaves no value that passes.",
+                      '"above" must be smaller than "below" for a band.')
         return RepCheck(code=self.identifier(t["code"], f"{where}.code"), stat=stat, metric=metric,
-                        threshold=threshold, priority=self.integer(t["priority"], f"{where}.priority", minimum=1),
+                        threshold=parts[0] if len(parts) == 1 else AllOf(parts),
+                        priority=self.integer(t["priority"], f"{where}.priority", minimum=1),
                         cue=self.text(t["cue"], f"{where}.cue"))
 
     def setup(self, value: Any, view: str, metrics: tuple[str, ...]) -> SetupRule:
@@ -550,14 +571,15 @@ class _Parser:
                 self.fail(f"{where}.{key}", "is empty.", "List at least one condition.")
             parts = tuple(self.condition(item, f"{where}.{key}[{i}]") for i, item in enumerate(items))
             return AllOf(parts) if key == "all" else AnyOf(parts)
-        self.keys(t, where, ("metric", "above", "below", *extra), required=("metric",),
+        self.keys(t, where, ("metric", "above", "below", "relative_to", *extra), required=("metric",),
                   hint_extra="" if top else "for_s goes only at the top of a condition, next to all/any.")
         metric = self.metric(t["metric"], f"{where}.metric")
+        relative = self.choice(t["relative_to"], f"{where}.relative_to", RELATIVE_TO) if "relative_to" in t else None
         ops = [op for op in ("above", "below") if op in t]
         if not ops:
             self.fail(where, 'needs "above" or "below" (both for a band).',
                       f'Write e.g. {{ metric = "{metric}", above = 10 }}.')
-        parts = tuple(Threshold(metric, op, self.threshold_value(t[op], f"{where}.{op}")) for op in ops)
+        parts = tuple(Threshold(metric, op, self.threshold_value(t[op], f"{where}.{op}"), relative) for op in ops)
         if len(parts) == 2 and parts[0].value >= parts[1].value:
             self.fail(where, f"above {parts[0].value} and below {parts[1].value} leaves no value that passes.",
                       '"above" must be smaller than "below" for a band.')
@@ -566,18 +588,19 @@ class _Parser:
     def hysteresis(self, enter: Rule, leave: Rule, where: str) -> None:
         """Leaving must need the value to move back past the entry threshold, or noise toggles it."""
         ins, outs = list(thresholds(enter.condition)), list(thresholds(leave.condition))
-        for metric in dict.fromkeys(t.metric for t in ins):
-            e = [t for t in ins if t.metric == metric]
-            out = [t for t in outs if t.metric == metric]
+        for key in dict.fromkeys(t.key for t in ins):
+            e = [t for t in ins if t.key == key]
+            out = [t for t in outs if t.key == key]
+            subject = _subject(e[0])
             pairs = [(a, b) for a in e for b in out if a.op != b.op]
             for a, b in pairs:
                 if (b.value < a.value) if a.op == "above" else (b.value > a.value):
                     continue
-                self.fail(where, f"leaves at {metric} {b.op} {b.value:g} but enters at {a.op} {a.value:g}: "
+                self.fail(where, f"leaves at {subject} {b.op} {b.value:g} but enters at {a.op} {a.value:g}: "
                           "there is no hysteresis, so noise near the threshold would flip it back and forth.",
                           _hysteresis_hint(a))
             if out and not pairs:
-                self.fail(where, f"enters and leaves with {metric} {e[0].op} a threshold: "
+                self.fail(where, f"enters and leaves with {subject} {e[0].op} a threshold: "
                           "it can never leave in the other direction.", _hysteresis_hint(e[0]))
 
     # -- references
@@ -699,6 +722,11 @@ def _label(t: Any, key: str, index: int) -> str:
     """How an array item is named in error fields: its name/code, else its 1-based position."""
     value = t.get(key) if isinstance(t, dict) else None
     return value if isinstance(value, str) and value else str(index + 1)
+
+
+def _subject(t: Threshold) -> str:
+    """How error messages name what a threshold reads."""
+    return t.metric if t.relative_to is None else f"the change of {t.metric} since the rep began"
 
 
 def _hysteresis_hint(enter: Threshold) -> str:

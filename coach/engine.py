@@ -5,13 +5,21 @@ it fails), then the phase machine advances and holds, reps, sides, sets and faul
 
 - Phases: each named phase has an enter and a leave rule (hysteresis, minimum duration). While
   none is active the machine is in "between". A phase is left before another can be entered.
+  Changes are dated to when they really happened, not to when the debouncing confirmed them:
+  a phase is entered when its enter rule began to hold (for_s confirms, it does not delay) and
+  left at the last moment its enter condition held (the position was given up then, whatever
+  the leave rule's hysteresis and for_s). Rep durations and hold times use these dates;
+  events carry the time a change was confirmed.
 - Reps: the named phases visited (consecutive repeats merged: a half-way bend and return is not a
   visit of another phase) are matched against the definition's sequences; a match is a rep, from
   leaving its first phase to entering its last. The last phase then starts the next rep.
 - Sides: votes of the side metric since the previous rep decide the side of a rep, hold or fault.
 - Holds: entering the hold phase opens a hold; its good time advances only while the position is
   actually held (the hold phase's enter condition is true, not just "not yet left") and no fault
-  is active.
+  is active; a fault confirmed after its for_s takes back the good time since it began.
+- Baselines: conditions may judge a metric's change since the rep began (relative_to =
+  "rep_start"): from its median while in the first phase of a rep sequence (the rest position)
+  during the last BASELINE_WINDOW_S, less the last BASELINE_LAG_S; frozen when that phase is left.
 - Faults: latched (when / clear) only while the machine is in one of their phases; attributed to
   the rep in progress on the current side. Rep checks are evaluated once, at the end of each rep.
 All timing is media time (`t_s` of the frames); frames must not go back in time.
@@ -21,12 +29,13 @@ from __future__ import annotations
 
 import logging
 import math
+import statistics
 from collections import Counter, deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from coach.conditions import TIME_EPS_S, Latch, Persistence
+from coach.conditions import TIME_EPS_S, Latch, Persistence, change_key, thresholds
 from coach.definitions import (BETWEEN, ExerciseDefinition, Fault, Phase, Registry, RepCheck, SideRule,
                                default_registry, with_prescription)
 from coach.events import (Event, FaultEnded, FaultStarted, HoldEnded, HoldProgress, HoldStarted,
@@ -39,6 +48,8 @@ from coach.setup_check import SetupCheck, first_problem, frame_problems, metric_
 log = logging.getLogger(__name__)
 
 Values = Mapping[str, float]
+BASELINE_WINDOW_S = 5.0     # the resting value of relative conditions: median of the rest samples
+BASELINE_LAG_S = 0.5        # of the last 5 s, but not the last half second (a movement may have begun)
 
 
 class Engine:
@@ -57,6 +68,7 @@ class Engine:
         self._side = _SideVote(d.side)
         self._faults = _Faults(d.faults)
         self._samples = _Samples(_stat_metrics(d))
+        self._baseline = _Baseline(_relative_metrics(d), {seq[0] for seq in d.rep.sequences})
         self._hold_phase = next((p for p in d.phases if d.hold and p.name == d.hold.phase), None)
         self._hold: _Hold | None = None
         self._good_form = False                   # on the last frame: held position, no active fault
@@ -131,14 +143,15 @@ class Engine:
         self._last_t_s = t_s
         self._samples.add(t_s, values)
         self._side.sample(values)
+        values = self._baseline.with_changes(values)
         events: list[Event] = []
         if self._hold is not None:   # the time since the last frame belongs to the state before it
             events += self._hold.advance(t_s, dt, good=self._good_form)
         left, entered = self._phases.update(t_s, values)
         if left is not None:
-            self._visits.left(t_s, left)
+            self._visits.left(self._phases.left_at_s, left)
             if self._hold is not None and self._hold_phase and left == self._hold_phase.name:
-                events.append(self._end_hold(t_s))
+                events.append(self._end_hold(t_s, self._phases.left_at_s))
         if left is not None or entered is not None:
             events.append(PhaseEntered(t_s, self._phases.current, self._side.current))
         # Faults before reps: a fault ending because its phases were left must not carry over
@@ -147,9 +160,12 @@ class Engine:
         for e in self._faults.update(t_s, values, self._phases.current, side, self._counts[side] + 1):
             if isinstance(e, FaultStarted):
                 self._rep_faults[e.code] = None
+                if self._hold is not None:
+                    self._hold.revoke_good_since(self._faults.began_s[e.code])
             events.append(e)
         if entered is not None:
             events += self._entered(t_s, entered)
+        self._baseline.update(t_s, self._phases.current, values)
         self._samples.prune(self._visits.earliest_start_s(t_s))
         self._good_form = self._holding_well(values)
         return events
@@ -157,50 +173,58 @@ class Engine:
     def _holding_well(self, values: Values) -> bool:
         if self._hold is None or self._hold_phase is None or self._faults.active:
             return False
-        return self._hold_phase.enter.condition.evaluate(values) is True   # unknown is not counted as good
+        held = self._hold_phase.enter.condition.evaluate(values)
+        return self._good_form if held is None else held   # unknown (a landmark flickering) changes nothing
 
     def _entered(self, t_s: float, phase: str) -> list[Event]:
         events: list[Event] = []
+        at_s = self._phases.entered_at_s
         if self._hold_phase and phase == self._hold_phase.name:
-            self._hold = _Hold(self._side.current, t_s, self.definition.prescription.hold_s)
+            self._hold = _Hold(self._side.current, at_s, self.definition.prescription.hold_s)
             events.append(HoldStarted(t_s, self._hold.side, self._hold.target_s))
-        start_s = self._visits.entered(t_s, phase)
+            # The position was held while for_s confirmed it: that time counts, as good form
+            # unless a fault is already active.
+            events += self._hold.advance(t_s, t_s - at_s, good=not self._faults.active)
+        start_s = self._visits.entered(at_s, phase)
         if start_s is not None:
-            events += self._complete_rep(start_s, t_s)
+            events += self._complete_rep(start_s, at_s, t_s)
         return events
 
     # -- reps, sides, sets
 
-    def _complete_rep(self, start_s: float, t_s: float) -> list[Event]:
+    def _complete_rep(self, start_s: float, end_s: float, t_s: float) -> list[Event]:
+        """The rep from start_s to end_s (dated), confirmed at t_s; its metric statistics also
+        take in the confirmation, where the patient settles back into the start position."""
         d = self.definition
         side = self._side.current
-        failed = [c.code for c in d.rep_checks if self._rep_check_fails(c, start_s, t_s)]
+        failed = [c.code for c in d.rep_checks if self._rep_check_fails(c, start_s, end_s, t_s)]
         self._counts[side] += 1
         lo, hi = self._samples.extremes(d.rep.metric, start_s, t_s)
-        rep = RepCompleted(t_s, side, self._counts[side], t_s - start_s, d.rep.metric, hi - lo,
+        rep = RepCompleted(t_s, side, self._counts[side], end_s - start_s, d.rep.metric, hi - lo,
                            d.units[d.rep.metric], tuple(dict.fromkeys([*self._rep_faults, *failed])))
         self._rep_faults = dict.fromkeys(self._faults.active)   # still active: part of the next rep too
         self._rep_hold_good_s = self._rep_hold_total_s = 0.0
         self._side.reset()
         return [rep, *self._progress(t_s, side)]
 
-    def _rep_check_fails(self, check: RepCheck, start_s: float, t_s: float) -> bool:
-        value = self._rep_stat(check, start_s, t_s)
-        return check.threshold.evaluate({check.threshold.metric: value}) is True
+    def _rep_check_fails(self, check: RepCheck, start_s: float, end_s: float, t_s: float) -> bool:
+        value = self._rep_stat(check, start_s, end_s, t_s)
+        return check.threshold.evaluate({check.label: value}) is True
 
-    def _rep_stat(self, check: RepCheck, start_s: float, t_s: float) -> float:
+    def _rep_stat(self, check: RepCheck, start_s: float, end_s: float, t_s: float) -> float:
         good, total = self._rep_hold_good_s, self._rep_hold_total_s
         if self._hold is not None:   # a hold still open at the rep's end counts so far
             good, total = good + self._hold.good_s, total + self._hold.total_s
         target = self.definition.prescription.hold_s
         if check.stat == "duration_s":
-            return t_s - start_s
+            return end_s - start_s
         if check.stat == "move_s":
-            return t_s - start_s - total
+            return end_s - start_s - total
         if check.stat == "hold_good_s":
             return good
-        if check.stat == "hold_good_ratio":
-            return good / target if target > 0 else math.nan
+        if check.stat in ("hold_good_ratio", "hold_total_ratio"):
+            held = good if check.stat == "hold_good_ratio" else total
+            return held / target if target > 0 else math.nan
         assert check.metric is not None   # the loader requires one for max / min / range
         lo, hi = self._samples.extremes(check.metric, start_s, t_s)
         return {"max": hi, "min": lo, "range": hi - lo}[check.stat]
@@ -221,9 +245,10 @@ class Engine:
 
     # -- holds and closing
 
-    def _end_hold(self, t_s: float) -> HoldEnded:
+    def _end_hold(self, t_s: float, end_s: float | None = None) -> HoldEnded:
+        """Close the hold; `end_s`: when the position was really given up (default t_s)."""
         assert self._hold is not None
-        ended = self._hold.end(t_s)
+        ended = self._hold.end(t_s, t_s if end_s is None else end_s)
         self._rep_hold_good_s += ended.good_s
         self._rep_hold_total_s += ended.total_s
         self._hold = None
@@ -242,14 +267,26 @@ def _stat_metrics(d: ExerciseDefinition) -> tuple[str, ...]:
     return tuple(dict.fromkeys([d.rep.metric, *(c.metric for c in d.rep_checks if c.metric)]))
 
 
+def _relative_metrics(d: ExerciseDefinition) -> tuple[str, ...]:
+    """Metrics some condition judges by their change since the rep began."""
+    rules = [r for p in d.phases for r in (p.enter, p.leave)] + [r for f in d.faults for r in (f.when, f.clear)]
+    return tuple(dict.fromkeys(t.metric for r in rules for t in thresholds(r.condition) if t.relative_to))
+
+
 class _PhaseMachine:
-    """The current phase: named phases by their enter / leave rules, else BETWEEN."""
+    """The current phase: named phases by their enter / leave rules, else BETWEEN.
+
+    After `update`, `entered_at_s` / `left_at_s` date the changes it reported: when the enter
+    rule began to hold, and the last moment the left phase's enter condition held."""
 
     def __init__(self, phases: Sequence[Phase]) -> None:
         self.phases = tuple(phases)
         self.current = BETWEEN
+        self._by_name = {p.name: p for p in phases}
         self._enter = {p.name: Persistence(p.enter) for p in phases}
         self._leave = {p.name: Persistence(p.leave) for p in phases}
+        self.left_at_s = self.entered_at_s = math.nan
+        self._held_s = math.nan      # last moment the current phase's enter condition held
 
     def update(self, t_s: float, values: Values) -> tuple[str | None, str | None]:
         """(phase left, phase entered) on this sample, each None if no change."""
@@ -258,13 +295,21 @@ class _PhaseMachine:
         ready = [p.name for p in self.phases if self._enter[p.name].update(t_s, values) is True]
         left = None
         if self.current != BETWEEN:
+            if self._by_name[self.current].enter.condition.evaluate(values) is True:
+                self._held_s = t_s
             if self._leave[self.current].update(t_s, values) is not True:
                 return None, None
             left, self.current = self.current, BETWEEN
+            self.left_at_s = self._held_s
         for name in ready:
             if name != left:
                 self.current = name
                 self._leave[name].reset()
+                since_s = self._enter[name].since_s
+                # Not before the previous phase was left: one phase at a time.
+                self.entered_at_s = max(t_s if since_s is None else since_s,
+                                        self.left_at_s if left is not None else -math.inf)
+                self._held_s = t_s
                 return left, name
         return left, None
 
@@ -342,6 +387,7 @@ class _Hold:
     def __init__(self, side: Side, start_s: float, target_s: float) -> None:
         self.side, self.start_s, self.target_s = side, start_s, target_s
         self.good_s = self.total_s = 0.0
+        self._good_log: list[tuple[float, float]] = []   # (t_s, good_s) after each advance
         # Next countdown mark, in whole seconds of good time still needed (None: no target).
         self._remaining: int | None = math.ceil(target_s) - 1 if target_s > 0 else None
 
@@ -349,14 +395,22 @@ class _Hold:
         self.total_s += dt_s
         if good:
             self.good_s += dt_s
+        self._good_log.append((t_s, self.good_s))
         marks = []
         while self._remaining is not None and self.good_s >= self.target_s - self._remaining - TIME_EPS_S:
             marks.append(HoldProgress(t_s, self.side, self.good_s, self.target_s, self._remaining))
             self._remaining = self._remaining - 1 if self._remaining > 0 else None
         return marks
 
-    def end(self, t_s: float) -> HoldEnded:
-        return HoldEnded(t_s, self.side, self.start_s, self.good_s, self.total_s, self.target_s)
+    def revoke_good_since(self, since_s: float) -> None:
+        """Good time after `since_s` did not count after all: a fault had begun then."""
+        before = [good for t, good in self._good_log if t <= since_s]
+        self.good_s = min(self.good_s, before[-1] if before else 0.0)
+
+    def end(self, t_s: float, end_s: float) -> HoldEnded:
+        """Closed at t_s; the position was last held at `end_s`: later time is not held."""
+        total = max(0.0, self.total_s - max(0.0, t_s - end_s))
+        return HoldEnded(t_s, self.side, self.start_s, min(self.good_s, total), total, self.target_s)
 
 
 @dataclass(slots=True)
@@ -372,6 +426,7 @@ class _Faults:
         self.faults = tuple(faults)
         self._latches = {f.code: Latch(f.when, f.clear) for f in faults}
         self.active: dict[str, _ActiveFault] = {}
+        self.began_s: dict[str, float] = {}      # when each active fault's `when` began to hold
 
     def update(self, t_s: float, values: Values, phase: str, side: Side, rep: int) -> list[Event]:
         events: list[Event] = []
@@ -384,6 +439,7 @@ class _Faults:
             elif latch.update(t_s, values):
                 if latch.active:
                     self.active[f.code] = _ActiveFault(side, rep)
+                    self.began_s[f.code] = latch.changed_at_s
                     events.append(FaultStarted(t_s, f.code, side, rep))
                 else:
                     events.append(self._end(t_s, f.code, corrected=True))
@@ -398,6 +454,42 @@ class _Faults:
     def _end(self, t_s: float, code: str, corrected: bool) -> FaultEnded:
         a = self.active.pop(code)
         return FaultEnded(t_s, code, a.side, a.rep, corrected)
+
+
+class _Baseline:
+    """Each relative metric's resting value, and changes from it.
+
+    The resting value is the median of the samples taken in a rep's first phase during the last
+    BASELINE_WINDOW_S (short rests between reps pool together), leaving out the last
+    BASELINE_LAG_S: a rest phase is left only once the movement is well under way (hysteresis),
+    and its start must not be the baseline."""
+
+    def __init__(self, metrics: Sequence[str], start_phases: set[str]) -> None:
+        self.metrics = tuple(metrics)
+        self.start_phases = start_phases
+        self._rows: deque[tuple[float, tuple[float, ...]]] = deque()
+        self._values: dict[str, float] = {}
+
+    def with_changes(self, values: Values) -> Values:
+        """`values` plus change_key(m) -> change since the baseline (NaN before one exists)."""
+        if not self.metrics:
+            return values
+        changes = {change_key(m): values.get(m, math.nan) - self._values.get(m, math.nan) for m in self.metrics}
+        return {**values, **changes}
+
+    def update(self, t_s: float, phase: str, values: Values) -> None:
+        if not self.metrics:
+            return
+        if phase not in self.start_phases:
+            return
+        self._rows.append((t_s, tuple(values.get(m, math.nan) for m in self.metrics)))
+        while self._rows[0][0] < t_s - BASELINE_WINDOW_S:
+            self._rows.popleft()
+        settled = [row for t, row in self._rows if t <= t_s - BASELINE_LAG_S]
+        for i, m in enumerate(self.metrics):
+            known = [row[i] for row in settled if not math.isnan(row[i])]
+            if known:
+                self._values[m] = statistics.median(known)
 
 
 class _Samples:

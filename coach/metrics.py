@@ -5,7 +5,7 @@ unit, a one-line description and the landmarks it needs (for setup checks). NaN 
 
 Conventions (every metric follows them; the geometry itself lives in coach.geometry)
 - Points: image coordinates in square pixels, x right, y down. Angles are degrees computed
-  from 2D image points; nothing reads depth unless its description says so.
+  from 2D image points; nothing reads depth unless its description says so (stack_offset_ratio).
 - Joint angle a-b-c: the angle at b, 0..180, 180 = straight (a, b and c in line).
 - From vertical: 0 = the segment points straight up in the image, 90 = horizontal.
   From horizontal: + when the second point is higher in the image.
@@ -34,8 +34,10 @@ from __future__ import annotations
 import difflib
 import logging
 import math
+import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -59,6 +61,7 @@ _CODE_SIDE = {LEFT: Side.LEFT, RIGHT: Side.RIGHT}
 NAN = math.nan
 
 Points = npt.NDArray[np.float64]    # (33, 2) known image points, NaN rows for unknown landmarks
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,11 +131,28 @@ def compute(frame: PoseFrame, names: Iterable[str], registry: Mapping[str, Metri
 # Building blocks
 
 
+# Intermediate results several metrics share, kept for the latest frame only (per thread): a bird
+# dog's arm and leg angles feed eight metrics, which would otherwise recompute them on every frame.
+_per_frame = threading.local()
+
+
+def _memo(frame: PoseFrame, key: tuple[object, ...], fn: Callable[[], T]) -> T:
+    if getattr(_per_frame, "frame", None) is not frame:   # identity: the cached frame stays alive
+        _per_frame.frame, _per_frame.results = frame, {}
+    results: dict[tuple[object, ...], object] = _per_frame.results
+    if key not in results:
+        results[key] = fn()
+    return results[key]          # type: ignore[return-value]
+
+
 def _known(frame: PoseFrame) -> Points:
-    """The frame's image points with unknown (low-visibility) landmarks set to NaN."""
-    xy = frame.xy_px.astype(np.float64)
-    xy[frame.visibility < VISIBILITY_MIN] = np.nan
-    return xy
+    """The frame's image points with unknown (low-visibility) landmarks set to NaN (read-only)."""
+    def known() -> Points:
+        xy = frame.xy_px.astype(np.float64)
+        xy[frame.visibility < VISIBILITY_MIN] = np.nan
+        xy.setflags(write=False)
+        return xy
+    return _memo(frame, ("known",), known)
 
 
 def _pt(points: Points, side: Side, part: str) -> Points:
@@ -326,14 +346,33 @@ def back_curvature_ratio(frame: PoseFrame) -> float:
 # Bird dog: arm and leg reach
 
 
-def _arm_raise(frame: PoseFrame, side: Side) -> float:
+def _own_or_partner(points: Points, side: Side, part: str) -> Points:
+    """The side's own landmark or, when it is hidden, its partner's: in a side view the two
+    shoulders (and the two hips) nearly coincide in the image, and the far one is the one a
+    pose model loses most (its visibility flickers between 0.3 and 0.9)."""
+    own = _pt(points, side, part)
+    return own if np.isfinite(own).all() else _pt(points, side.opposite, part)
+
+
+def _reach_angle(frame: PoseFrame, side: Side, a: str, b: str, c: str) -> float:
+    """Joint angle a-b-c, continued past 180 while c is above the a->b line (image up).
+
+    A limb lifted 10 deg above the trunk line reads 190, not 170 like one 10 deg short of it,
+    so an over-lifted limb still counts as extended. Unsigned when "up" is unclear. a and b
+    (trunk points) may be the partner side's, c (the limb's own elbow or knee) may not."""
     points = _known(frame)
-    return float(geo.joint_angle_deg(*(_pt(points, side, part) for part in ("hip", "shoulder", "wrist"))))
+    pa, pb = (_own_or_partner(points, side, part) for part in (a, b))
+    pc = _pt(points, side, c)
+    angle = float(geo.joint_angle_deg(pa, pb, pc))
+    return 360.0 - angle if _height_above_line(pc, pa, pb) > 0.0 else angle
+
+
+def _arm_raise(frame: PoseFrame, side: Side) -> float:
+    return _memo(frame, ("arm_raise", side), lambda: _reach_angle(frame, side, "hip", "shoulder", "elbow"))
 
 
 def _leg_extension(frame: PoseFrame, side: Side) -> float:
-    points = _known(frame)
-    return float(geo.joint_angle_deg(*(_pt(points, side, part) for part in ("shoulder", "hip", "ankle"))))
+    return _memo(frame, ("leg_extension", side), lambda: _reach_angle(frame, side, "shoulder", "hip", "knee"))
 
 
 def _side_joint_angle(frame: PoseFrame, side: Side, a: str, b: str, c: str) -> float:
@@ -341,32 +380,34 @@ def _side_joint_angle(frame: PoseFrame, side: Side, a: str, b: str, c: str) -> f
     return float(geo.joint_angle_deg(_pt(points, side, a), _pt(points, side, b), _pt(points, side, c)))
 
 
-_ARM = (Landmark.LEFT_HIP, Landmark.LEFT_SHOULDER, Landmark.LEFT_WRIST)
-_LEG = (Landmark.LEFT_SHOULDER, Landmark.LEFT_HIP, Landmark.LEFT_ANKLE)
-_ARMS, _LEGS = _both("hip", "shoulder", "wrist"), _both("shoulder", "hip", "ankle")
+# Shoulder flexion and hip extension are read from the upper arm and the thigh, as a goniometer
+# does: a bent elbow or knee is judged on its own (reach_elbow / reach_knee), not as a short reach.
+_ARM = (Landmark.LEFT_HIP, Landmark.LEFT_SHOULDER, Landmark.LEFT_ELBOW)
+_LEG = (Landmark.LEFT_SHOULDER, Landmark.LEFT_HIP, Landmark.LEFT_KNEE)
+_ARMS, _LEGS = _both("hip", "shoulder", "elbow"), _both("shoulder", "hip", "knee")
 
 
 @metric("arm_raise_left_deg", "deg", _ARM)
 def arm_raise_left_deg(frame: PoseFrame) -> float:
-    """Left hip-shoulder-wrist: ~90 arm hanging on all fours, ~180 reaching forward; deg."""
+    """Left hip-shoulder-elbow: ~75-90 arm hanging on all fours, 180 in line with the trunk, more above it; deg."""
     return _arm_raise(frame, Side.LEFT)
 
 
 @metric("arm_raise_right_deg", "deg", tuple(Landmark(MIRROR_INDEX[lm]) for lm in _ARM))
 def arm_raise_right_deg(frame: PoseFrame) -> float:
-    """Right hip-shoulder-wrist: ~90 arm hanging on all fours, ~180 reaching forward; deg."""
+    """Right hip-shoulder-elbow: ~75-90 arm hanging on all fours, 180 in line with the trunk, more above it; deg."""
     return _arm_raise(frame, Side.RIGHT)
 
 
 @metric("leg_extension_left_deg", "deg", _LEG)
 def leg_extension_left_deg(frame: PoseFrame) -> float:
-    """Left shoulder-hip-ankle: ~90-130 kneeling on all fours (shin on the floor), ~180 leg extended back; deg."""
+    """Left shoulder-hip-knee: ~90-110 kneeling on all fours, 180 thigh in line with the trunk, more above it; deg."""
     return _leg_extension(frame, Side.LEFT)
 
 
 @metric("leg_extension_right_deg", "deg", tuple(Landmark(MIRROR_INDEX[lm]) for lm in _LEG))
 def leg_extension_right_deg(frame: PoseFrame) -> float:
-    """Right shoulder-hip-ankle: ~90-130 kneeling on all fours (shin on the floor), ~180 leg extended back; deg."""
+    """Right shoulder-hip-knee: ~90-110 kneeling on all fours, 180 thigh in line with the trunk, more above it; deg."""
     return _leg_extension(frame, Side.RIGHT)
 
 
@@ -384,13 +425,13 @@ def reach_leg_side(frame: PoseFrame) -> float:
 
 @metric("reach_arm_raise_deg", "deg", _ARMS)
 def reach_arm_raise_deg(frame: PoseFrame) -> float:
-    """The larger of the two arm raises (hip-shoulder-wrist); NaN if either is unknown; deg."""
+    """The larger of the two arm raises (hip-shoulder-elbow); NaN if either is unknown; deg."""
     return max(_arm_raise(frame, Side.LEFT), _arm_raise(frame, Side.RIGHT), key=_nan_first)
 
 
 @metric("reach_leg_extension_deg", "deg", _LEGS)
 def reach_leg_extension_deg(frame: PoseFrame) -> float:
-    """The larger of the two leg extensions (shoulder-hip-ankle); NaN if either is unknown; deg."""
+    """The larger of the two leg extensions (shoulder-hip-knee); NaN if either is unknown; deg."""
     return max(_leg_extension(frame, Side.LEFT), _leg_extension(frame, Side.RIGHT), key=_nan_first)
 
 
@@ -406,14 +447,14 @@ def opposite_limbs(frame: PoseFrame) -> float:
     return NAN if math.isnan(arm) or math.isnan(leg) else float(arm != leg)
 
 
-@metric("reach_elbow_angle_deg", "deg", _ARMS + _both("elbow"))
+@metric("reach_elbow_angle_deg", "deg", _ARMS + _both("wrist"))
 def reach_elbow_angle_deg(frame: PoseFrame) -> float:
     """Shoulder-elbow-wrist of the reaching arm: 180 straight; NaN when no arm leads; deg."""
     return _sided_value(reach_arm_side(frame),
                         lambda side: _side_joint_angle(frame, side, "shoulder", "elbow", "wrist"))
 
 
-@metric("reach_knee_angle_deg", "deg", _LEGS + _both("knee"))
+@metric("reach_knee_angle_deg", "deg", _LEGS + _both("ankle"))
 def reach_knee_angle_deg(frame: PoseFrame) -> float:
     """Hip-knee-ankle of the reaching leg: 180 straight; NaN when no leg leads; deg."""
     return _sided_value(reach_leg_side(frame), lambda side: _side_joint_angle(frame, side, "hip", "knee", "ankle"))
@@ -421,11 +462,12 @@ def reach_knee_angle_deg(frame: PoseFrame) -> float:
 
 @metric("leg_height_ratio", "ratio", _LEGS)
 def leg_height_ratio(frame: PoseFrame) -> float:
-    """Reaching ankle's distance from the hip-shoulder line / torso: + above it (image up), - below."""
+    """Reaching knee's distance from the hip-shoulder line / torso: + above it (image up, lumbar arching), - below."""
+    # The knee, not the ankle: a bent knee lifts the foot without arching the back.
     def height(side: Side) -> float:
         points = _known(frame)
         hip, shoulder = _trunk(points)
-        return float(geo.safe_ratio(_height_above_line(_pt(points, side, "ankle"), hip, shoulder),
+        return float(geo.safe_ratio(_height_above_line(_pt(points, side, "knee"), hip, shoulder),
                                     _torso_px(points)))
     return _sided_value(reach_leg_side(frame), height)
 
@@ -483,10 +525,14 @@ def upper_arm_vertical_deg(frame: PoseFrame) -> float:
 
 @metric("stack_offset_ratio", "ratio", _both("shoulder", "hip"))
 def stack_offset_ratio(frame: PoseFrame) -> float:
-    """Mean |x difference| of the two shoulders and of the two hips / torso: 0 stacked one above the other."""
-    points = _known(frame)
-    dx = [abs(_pt(points, Side.LEFT, part)[0] - _pt(points, Side.RIGHT, part)[0]) for part in ("shoulder", "hip")]
-    return float(geo.safe_ratio((dx[0] + dx[1]) / 2.0, _torso_px(points)))
+    """Mean depth (z_px) gap of the two shoulders and of the two hips / torso: 0 stacked, more = rolled; reads depth."""
+    # Seen from the front, a roll about the body's long axis moves the top shoulder and hip toward
+    # or away from the camera, hardly across the image (~0 stacked, ~0.3 at 30 deg). Depth is the
+    # pose model's noisiest output: the two pairs are averaged (both must be known) and the
+    # definitions ask for the roll to last (for_s), over the One Euro-smoothed z.
+    z = np.where(frame.visibility >= VISIBILITY_MIN, frame.z_px, np.nan).astype(np.float64)
+    gaps = [abs(z[sided(Side.LEFT, part)] - z[sided(Side.RIGHT, part)]) for part in ("shoulder", "hip")]
+    return float(geo.safe_ratio((gaps[0] + gaps[1]) / 2.0, _torso_px(_known(frame))))
 
 
 @metric("view_ratio", "ratio", _both("shoulder", "hip"))

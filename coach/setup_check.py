@@ -4,11 +4,14 @@ Checks, in order of precedence (only the first failing one counts, because the l
 usually its consequence: with the feet out of frame the view and the metrics are unreliable too):
   several_people   more than one person in view
   out_of_frame     a landmark some metric needs is outside the image or not visible (for near-side
-                   metrics the landmarks of either side will do)
+                   metrics one whole side will do; in a side view, for other metrics, either
+                   member of each left/right pair: the far side is often hidden, not out of frame)
   wrong_view       view_ratio on the wrong side of the definition's limit for its view
   cannot_measure   a metric the phase machine needs is unknown (NaN)
 `SetupCheck` debounces them: a problem is reported after failing for `fail_after_s`, and SetupOk
 after every check has passed for `ok_after_s` (also at the start, before coaching begins).
+Failures shorter than BLIP_S (a far-side landmark flickering below the visibility threshold, as a
+pose model's far side does at 0.3-0.9) do not hold coaching back.
 """
 
 from __future__ import annotations
@@ -21,10 +24,12 @@ from coach.conditions import TIME_EPS_S
 from coach.definitions import SETUP_CODES, VIEW_METRIC
 from coach.events import Event, SetupOk, SetupProblem
 from coach.frames import PoseFrame
-from coach.landmarks import Landmark
+from coach.landmarks import MIRROR_INDEX, Landmark
 
 if TYPE_CHECKING:
     from coach.definitions import ExerciseDefinition
+
+BLIP_S = 0.5    # a check failing for less than this does not stop coaching from (re)starting
 
 
 def frame_problems(frame: PoseFrame, definition: ExerciseDefinition) -> dict[str, str]:
@@ -35,9 +40,13 @@ def frame_problems(frame: PoseFrame, definition: ExerciseDefinition) -> dict[str
         return {"out_of_frame": "nobody in view"}
     rule = definition.setup
     seen = {lm for lm in rule.landmarks if landmark_seen(frame, lm, rule.min_visibility)}
+    # In a side view the far side is often hidden, which is not being out of frame: a requirement
+    # with no either-side alternative is met by either member of each left/right pair.
+    either = seen | {Landmark(MIRROR_INDEX[lm]) for lm in seen} if definition.view == "side" else seen
     missing: set[Landmark] = set()
     for alternatives in rule.requirements:
-        gaps = [alt - seen for alt in alternatives]
+        known = either if len(alternatives) == 1 else seen
+        gaps = [alt - known for alt in alternatives]
         if all(gaps):
             missing |= min(gaps, key=len)
     if missing:
@@ -99,11 +108,12 @@ class SetupCheck:
                 self._reported.add(code)
                 self.ok = False
                 events.append(SetupProblem(t_s, code, detail))
-        if problems:
+        blip_s = min(BLIP_S, self.fail_after_s)
+        if any(t_s - since >= blip_s - TIME_EPS_S for since in self._failing_since.values()):
             self._passing_since = None
         elif not self.ok:
             self._passing_since = t_s if self._passing_since is None else self._passing_since
-            if t_s - self._passing_since >= self.ok_after_s - TIME_EPS_S:
+            if not problems and t_s - self._passing_since >= self.ok_after_s - TIME_EPS_S:
                 self.ok = True
                 self._reported.clear()
                 events.append(SetupOk(t_s))

@@ -91,6 +91,22 @@ def test_band_and_any_conditions_are_parsed():
                                                  Threshold("trunk_incline_deg", "below", 15.0)))
 
 
+def test_condition_on_the_change_since_the_rep_began_is_parsed_and_checked_for_hysteresis():
+    change = {"metric": "knee_angle_near_deg", "relative_to": "rep_start"}
+    when = {**change, "below": -30, "for_s": 0.3}
+    d = parse_definition(patched(fault__0__when=when, fault__0__clear={**change, "above": -20}), PATH, REGISTRY)
+    assert d.faults[0].when.condition == Threshold("knee_angle_near_deg", "below", -30.0, "rep_start")
+    assert d.faults[0].when.metrics == ("knee_angle_near_deg",)
+    e = rejected(patched(fault__0__when=when, fault__0__clear={**change, "above": -40}))
+    assert "the change of knee_angle_near_deg since the rep began" in e.problem and "no hysteresis" in e.problem
+
+
+def test_rep_check_band_is_parsed():
+    d = parse_definition(patched(rep_check__0__above=10), PATH, REGISTRY)
+    assert d.rep_checks[0].threshold == AllOf((Threshold("max:trunk_incline_deg", "above", 10.0),
+                                               Threshold("max:trunk_incline_deg", "below", 45.0)))
+
+
 def test_definition_with_unknown_metric_is_rejected_with_a_suggestion():
     e = rejected(patched(fault__0__when__metric="knee_angel_near_deg"))
     assert e.path == PATH and e.field == "fault[squatting].when.metric"
@@ -194,6 +210,11 @@ def test_unknown_target_is_rejected_with_a_suggestion():
     ({"phase__0__enter": {"metric": "trunk_incline_deg", "above": 15, "below": 5}}, "phase[top].enter", "smaller"),
     ({"setup__landmarks": ["left_heal"]}, "setup.landmarks[0]", 'Did you mean "left_heel"?'),
     ({"cue_policy": {"min_gap": 2}}, "cue_policy.min_gap", 'Did you mean "min_gap_s"?'),
+    ({"fault__0__when__relative_to": "start"}, "fault[squatting].when.relative_to", "Allowed: rep_start."),
+    ({"rep_check__0__above": 50}, "rep_check[too_shallow]", '"above" must be smaller than "below"'),
+    ({"phase__0__leave__relative_to": "rep_start"}, "phase[top].leave", "where the rest value it compares with"),
+    ({"rep_check": [{"code": "short", "stat": "hold_total_ratio", "below": 0.8, "priority": 1, "cue": "Longer."}]},
+     "rep_check[short].stat", "Add [hold]"),
 ])
 def test_other_mistakes_name_their_field_and_fix(changes, field, text):
     e = rejected(patched(**changes))

@@ -145,8 +145,7 @@ def test_quadruped_resting(frame):
     assert value("trunk_tilt_deg", frame) == pytest.approx(0.0, abs=1e-6)
     assert value("arm_raise_left_deg", frame) == pytest.approx(90.0, abs=1.0)
     assert value("arm_raise_right_deg", frame) == pytest.approx(90.0, abs=1.0)
-    expected_leg = 180.0 - math.degrees(math.atan2(150, 100))
-    assert value("leg_extension_left_deg", frame) == pytest.approx(expected_leg, abs=1.0)
+    assert value("leg_extension_left_deg", frame) == pytest.approx(90.0, abs=1.0)     # thigh vertical
     assert math.isnan(value("reach_arm_side", frame))
     assert math.isnan(value("opposite_limbs", frame))
     assert value("reach_arm_raise_deg", frame) == pytest.approx(90.0, abs=1.0)
@@ -172,13 +171,38 @@ def test_bird_dog_with_opposite_arm_and_leg(mirror):
     assert value("reach_leg_extension_deg", frame) == pytest.approx(180.0, abs=3.0)
     assert value("reach_elbow_angle_deg", frame) == pytest.approx(180.0, abs=1.0)
     assert value("reach_knee_angle_deg", frame) > 175.0
-    assert value("leg_height_ratio", frame) == pytest.approx(-5 / 200, abs=0.01)
+    assert value("leg_height_ratio", frame) == pytest.approx(-2 / 200, abs=0.01)     # the knee, 2 px below
     assert value("pelvis_level_ratio", frame) == pytest.approx(0.0, abs=1e-6)
 
 
 def test_bird_dog_leg_lifted_above_the_trunk_line_is_positive():
     frame = side_view(BIRD_DOG_NEAR, far={**FAR_ARM_DOWN, "knee": (125, 215), "ankle": (30, 180)})
-    assert value("leg_height_ratio", frame) == pytest.approx(70 / 200, abs=0.01)
+    assert value("leg_height_ratio", frame) == pytest.approx(35 / 200, abs=0.01)      # the knee, 35 px above
+
+
+def test_a_limb_lifted_above_the_trunk_line_reads_past_180_not_short_of_it():
+    lifted = side_view(BIRD_DOG_NEAR, far={**FAR_ARM_DOWN, "knee": (125, 215), "ankle": (30, 180)})
+    lowered = side_view(BIRD_DOG_NEAR, far={**FAR_ARM_DOWN, "knee": (125, 285), "ankle": (30, 320)})
+    above = 180.0 + math.degrees(math.atan2(35, 97))        # far hip at (223, 250): 35 px up, 98 px back
+    assert value("leg_extension_right_deg", lifted) == pytest.approx(above, abs=1.0)
+    assert value("leg_extension_right_deg", lowered) == pytest.approx(360.0 - above, abs=1.0)
+    assert value("reach_leg_side", lifted) == m.RIGHT
+
+
+def test_a_bent_elbow_or_knee_does_not_shorten_the_reach():
+    bent = side_view(dict(BIRD_DOG_NEAR, wrist=(540, 200)), far={**FAR_ARM_DOWN, **BIRD_DOG_FAR_LEG, "ankle": (60, 180)})
+    assert value("reach_arm_raise_deg", bent) == pytest.approx(180.0, abs=1.5)      # upper arm in line
+    assert value("reach_leg_extension_deg", bent) == pytest.approx(180.0, abs=3.0)  # thigh in line
+    assert value("reach_elbow_angle_deg", bent) < 150.0 and value("reach_knee_angle_deg", bent) < 150.0
+
+
+def test_reach_survives_a_hidden_far_shoulder_and_hip():
+    far = {**FAR_ARM_DOWN, **BIRD_DOG_FAR_LEG}
+    seen = side_view(BIRD_DOG_NEAR, far=far)
+    hidden = side_view(BIRD_DOG_NEAR, far=far, visibility={L.RIGHT_SHOULDER: 0.3, L.RIGHT_HIP: 0.3})
+    for name in ("reach_arm_raise_deg", "reach_leg_extension_deg", "arm_raise_right_deg", "leg_extension_right_deg"):
+        assert value(name, hidden) == pytest.approx(value(name, seen), abs=3.0), name   # 3 px apart
+    assert value("opposite_limbs", hidden) == 1.0
 
 
 def test_bird_dog_with_same_side_arm_and_leg():
@@ -256,10 +280,14 @@ def test_hip_offset_is_positive_for_sagging_and_negative_for_piking(head_left, s
     assert value("body_line_deg", frame) < 176.0
 
 
-def test_rolling_forward_shows_in_stack_offset():
-    frame = side_plank(shoulder_roll_px=40.0)
-    torso = math.dist((170, 270), (350, 300))
-    assert value("stack_offset_ratio", frame) == pytest.approx(20 / torso)
+def test_rolling_shows_as_a_depth_gap_between_the_stacked_shoulders_and_hips():
+    torso = math.dist((150, 270), (350, 300))
+    stacked, twisted = side_plank(), side_plank(shoulder_roll_px=40.0)     # the body line tilts in the image
+    assert value("stack_offset_ratio", stacked) == pytest.approx(0.0)
+    assert value("stack_offset_ratio", twisted) == pytest.approx(0.0)      # no roll about the long axis
+    top_forward = {L.RIGHT_SHOULDER: -60.0, L.RIGHT_HIP: -40.0}            # rolled: the top side nearer
+    rolled = stacked.with_landmarks(z_px=np.array([top_forward.get(L(i), 0.0) for i in range(33)]))
+    assert value("stack_offset_ratio", rolled) == pytest.approx(50 / torso)
 
 
 # --- visibility -------------------------------------------------------------------------------------
@@ -300,7 +328,7 @@ def test_side_view_trunk_survives_a_hidden_far_side_but_front_view_metrics_do_no
 
 
 def test_unknown_reach_side_makes_reach_metrics_unknown():
-    frame = side_view(BIRD_DOG_NEAR, far={**FAR_ARM_DOWN, **BIRD_DOG_FAR_LEG}, visibility={L.RIGHT_WRIST: 0.1})
+    frame = side_view(BIRD_DOG_NEAR, far={**FAR_ARM_DOWN, **BIRD_DOG_FAR_LEG}, visibility={L.RIGHT_ELBOW: 0.1})
     assert math.isnan(value("reach_arm_side", frame))
     assert math.isnan(value("reach_arm_raise_deg", frame))
     assert math.isnan(value("reach_elbow_angle_deg", frame))

@@ -27,7 +27,8 @@ Interface
   from the front (0.5 m high, 3 m). `Body` (frozen): height_m (1.75), shoulder/hip width
   ratios, girth_ratio.
 - `Degradation` (frozen, all off): noise_px, jitter_px, drop_ratio, low_visibility_ratio,
-  swap_ratio, no_person_ratio, frame_interval_jitter_ratio, stretch_s.
+  swap_ratio, no_person_ratio, frame_interval_jitter_ratio, stretch_s, hidden_visibility
+  (far-side flicker), camera_shift_s / camera_shift_ratio (the camera knocked aside).
 - `Performance`: frames, labels, t_s, joints_m (T, K, 3), segment_rot (T, S, 3, 3),
   swapped (T,), skeleton (point names, capsules), camera, script. `joints_m` and the
   capsules describe the 3D body for a renderer (see `Performance`). With mask=True every
@@ -45,8 +46,9 @@ Faults are kinematic changes whose sizes are the constants at the top of each
 
 Conventions: a side-view subject faces +x, image right, with its right side toward the
 default camera (the near side). Bird dog reps take the side of the reaching arm. A side
-plank's side is the supporting forearm; its holds are reported as holds, not counted reps.
-Only bird dog and side plank report holds.
+plank's side is the supporting forearm; each of its holds is also its rep (a definition
+prescribes holds per side as reps). Only bird dog and side plank label holds; for the others
+`to_expected()` leaves "holds" out, so a comparison does not judge them.
 """
 
 from coach.performer.camera import Camera, default_camera

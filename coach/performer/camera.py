@@ -49,6 +49,14 @@ class Camera:
                        h / 2.0 + self.focal_px * cam[..., 1] / safe], axis=-1)
         return xy, depth
 
+    def shifted(self, ratio: float) -> "Camera":
+        """The camera moved sideways (along its right axis) by `ratio` of the width it sees at
+        the look-at distance: the scene slides the other way in the image."""
+        distance = float(np.linalg.norm(np.subtract(self.look_at_m, self.position_m)))
+        step = self.rotation[0] * ratio * distance * self.image_size[0] / self.focal_px
+        return Camera(tuple(np.add(self.position_m, step)), tuple(np.add(self.look_at_m, step)),
+                      self.focal_px, self.image_size, self.up)
+
     def scaled(self, ratio: float) -> "Camera":
         """The same view of a body `ratio` times as tall (positions scale about the origin)."""
         return Camera(tuple(ratio * c for c in self.position_m), tuple(ratio * c for c in self.look_at_m),

@@ -25,6 +25,13 @@ class Degradation:
     no_person_ratio: float = 0.0           # fraction of frames where nobody is found
     frame_interval_jitter_ratio: float = 0.0   # variable frame rate: each interval varies +-this
     stretch_s: float = 0.5                 # mean length of swap / low-visibility / no-person stretches
+    # Landmarks hidden behind the body get a visibility drawn afresh each frame from this range
+    # (real pose models flicker ~0.3-0.9 on the far side of a side view); None: steady 0.55-0.75.
+    hidden_visibility: tuple[float, float] | None = None
+    # The camera is knocked aside from start_s to end_s: the view moves by camera_shift_ratio of
+    # its width (+ to the image's right), so part of the body leaves the frame.
+    camera_shift_s: tuple[float, float] | None = None
+    camera_shift_ratio: float = 0.5
 
     def __post_init__(self) -> None:
         for name in ("drop_ratio", "low_visibility_ratio", "swap_ratio", "no_person_ratio"):
@@ -34,6 +41,10 @@ class Degradation:
             raise ValueError("Degradation.frame_interval_jitter_ratio must be in [0, 1)")
         if min(self.noise_px, self.jitter_px, self.jitter_hz, self.stretch_s) < 0:
             raise ValueError("Degradation amounts must not be negative")
+        if self.hidden_visibility is not None and not 0.0 <= self.hidden_visibility[0] <= self.hidden_visibility[1] <= 1.0:
+            raise ValueError(f"Degradation.hidden_visibility must be (low, high) within [0, 1]; got {self.hidden_visibility}")
+        if self.camera_shift_s is not None and not self.camera_shift_s[0] < self.camera_shift_s[1]:
+            raise ValueError(f"Degradation.camera_shift_s must be (start, end) with start < end; got {self.camera_shift_s}")
 
 
 def frame_times(duration_s: float, fps: float, d: Degradation, rng: np.random.Generator) -> FloatArray:

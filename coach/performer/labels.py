@@ -60,22 +60,24 @@ class Labels:
     rep_spans: tuple[RepSpan, ...]
     holds: tuple[HoldSpan, ...]
     faults: tuple[FaultSpan, ...]
+    holds_labelled: bool = True           # False: the exercise's holds are not labelled at all
 
     def to_expected(self) -> dict[str, Any]:
-        """Plain dict in the expected-result JSON shape (times rounded to ms)."""
+        """Plain dict in the expected-result JSON shape (times rounded to ms). "holds" is left
+        out when holds are not labelled: an expected key claims the truth, and only the keys
+        given are judged (coach.regress.compare)."""
         if Side.BOTH in self.reps:
             reps: dict[str, int] = {"total": self.reps[Side.BOTH]}
         else:
             reps = {"left": self.reps.get(Side.LEFT, 0), "right": self.reps.get(Side.RIGHT, 0)}
             reps["total"] = reps["left"] + reps["right"]
-        return {
-            "exercise": self.exercise,
-            "reps": reps,
-            "holds": [{"side": h.side.value, "start_s": _ms(h.start_s), "end_s": _ms(h.end_s),
-                       "good_s": _ms(h.good_s), "total_s": _ms(h.total_s)} for h in self.holds],
-            "faults": [{"code": f.code, "start_s": _ms(f.start_s), "end_s": _ms(f.end_s),
-                        "side": f.side.value, "rep": f.rep} for f in self.faults],
-        }
+        expected: dict[str, Any] = {"exercise": self.exercise, "reps": reps}
+        if self.holds_labelled:
+            expected["holds"] = [{"side": h.side.value, "start_s": _ms(h.start_s), "end_s": _ms(h.end_s),
+                                  "good_s": _ms(h.good_s), "total_s": _ms(h.total_s)} for h in self.holds]
+        expected["faults"] = [{"code": f.code, "start_s": _ms(f.start_s), "end_s": _ms(f.end_s),
+                               "side": f.side.value, "rep": f.rep} for f in self.faults]
+        return expected
 
 
 def _ms(t_s: float) -> float:
@@ -83,11 +85,11 @@ def _ms(t_s: float) -> float:
 
 
 def make_labels(exercise: str, script: Script, timeline: Timeline, points: PointsFn, *,
-                sided: bool, counts_reps: bool, holds_labelled: bool) -> Labels:
+                sided: bool, holds_labelled: bool) -> Labels:
     if sided:
-        reps = {s: script.reps if counts_reps else 0 for s in script.sides}
+        reps = {s: script.reps for s in script.sides}
     else:
-        reps = {Side.BOTH: script.reps if counts_reps else 0}
+        reps = {Side.BOTH: script.reps}
     faults: list[FaultSpan] = []
     for inst in timeline.instances:
         faults += _timing_spans(inst, timeline) if inst.code in TIMING_FAULTS \
@@ -95,7 +97,7 @@ def make_labels(exercise: str, script: Script, timeline: Timeline, points: Point
     faults.sort(key=lambda f: (f.start_s, f.code))
     form = [f for f in faults if f.code not in TIMING_FAULTS]
     holds = tuple(_holds(timeline, form)) if holds_labelled else ()
-    return Labels(exercise, reps, timeline.reps if counts_reps else (), holds, tuple(faults))
+    return Labels(exercise, reps, timeline.reps, holds, tuple(faults), holds_labelled)
 
 
 def _timing_spans(inst: FaultInstance, timeline: Timeline) -> list[FaultSpan]:

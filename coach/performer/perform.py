@@ -27,7 +27,7 @@ DROP_RUN_FRAMES = 2.0      # dropped frames come in short runs of about this man
 
 # One random stream per purpose, so turning one option on does not change another's draws.
 _STREAMS = ("variability", "times", "visibility", "drops", "jitter", "noise", "low_visibility",
-            "swaps", "nobody")
+            "swaps", "nobody", "flicker")
 
 
 def _streams(seed: int) -> dict[str, np.random.Generator]:
@@ -94,7 +94,7 @@ def perform(exercise: str, script: Script | None = None, *, camera: Camera | Non
     landmarks = np.stack([p.landmarks() for p in posed])
     frames, swapped = _frames(t_s, joints, landmarks, motion, camera, degrade, fps, mask, rng)
     labels = make_labels(exercise, script, timeline, lambda s: _points(motion, s),
-                         sided=motion.sided, counts_reps=motion.counts_reps,
+                         sided=motion.sided,
                          holds_labelled=motion.holds_labelled)
     log.debug("performed %s: %d frames, %.1f s", exercise, len(frames), timeline.duration_s)
     return Performance(exercise, frames, labels, t_s, joints, np.stack([p.rots for p in posed]),
@@ -121,16 +121,22 @@ def _frames(t_s: npt.NDArray[np.float64], joints: npt.NDArray[np.float64],
     swapped = dg.stretches(n, d.swap_ratio, d.stretch_s * fps, rng["swaps"])
     nobody = dg.stretches(n, d.no_person_ratio, d.stretch_s * fps, rng["nobody"])
     mirror = np.array(MIRROR_INDEX)
+    bumped = camera.shifted(d.camera_shift_ratio)
     frames = []
     for i in range(n):
         if nobody[i]:
             frames.append(PoseFrame.empty(float(t_s[i]), camera.image_size))
             continue
-        seen = project(camera, landmarks[i], joints[i], motion.sk.capsules)
+        shift = d.camera_shift_s
+        cam = bumped if shift is not None and shift[0] <= t_s[i] < shift[1] else camera
+        seen = project(cam, landmarks[i], joints[i], motion.sk.capsules)
         vis, presence = vis_model.of(seen, vis_rng)
+        if d.hidden_visibility is not None:
+            flicker = rng["flicker"].uniform(*d.hidden_visibility, N_LANDMARKS)
+            vis = np.where(seen.hidden & seen.inside, flicker, vis)
         vis = np.minimum(vis, caps[i])
         # The same error in pixels, depth and (camera-aligned) metres.
-        px_per_m = camera.focal_px / max(float(camera.to_camera(landmarks[i])[:, 2].mean()), 1e-6)
+        px_per_m = cam.focal_px / max(float(cam.to_camera(landmarks[i])[:, 2].mean()), 1e-6)
         xy = seen.xy_px + offsets[i, :, :2]
         z_px = seen.z_px + offsets[i, :, 2]
         world = seen.world_m + offsets[i] / px_per_m
@@ -139,5 +145,5 @@ def _frames(t_s: npt.NDArray[np.float64], joints: npt.NDArray[np.float64],
         frames.append(PoseFrame(
             t_s=float(t_s[i]), image_size=camera.image_size, xy_px=xy, z_px=z_px, world_m=world,
             visibility=vis, presence=presence, people=1,
-            mask=silhouette(camera, joints[i], motion.sk.capsules) if mask else None))
+            mask=silhouette(cam, joints[i], motion.sk.capsules) if mask else None))
     return frames, swapped & ~nobody

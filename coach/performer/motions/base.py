@@ -63,7 +63,6 @@ class Motion(ABC):
     posture_faults: frozenset[str] = frozenset()   # weights keyframed by rep_phases
     hold_is_pause: bool = False                     # rushing also shortens the hold
     holds_labelled: bool = False                    # labels report holds
-    counts_reps: bool = True                        # False: reps are holds (side plank)
 
     def __init__(self, body: Body, script: Script) -> None:
         self.body = body

@@ -11,15 +11,14 @@ from coach.performer.motions.quadruped import Limb, QuadPosture, quadruped
 from coach.performer.skeleton import Posed
 from coach.performer.timeline import PhaseSpec
 
-# leg_too_high: leg raised this far above the trunk line (ankle ~0.25 torso lengths above it).
-# More would make the raised leg's shoulder-hip-ankle angle no larger than the kneeling
-# leg's, and the reaching leg could no longer be told from the image.
-LEG_TOO_HIGH_DEG = 8.0
+# leg_too_high: thigh raised this far above the trunk line (knee ~0.3 torso lengths above it),
+# the lumbar arching a therapist corrects.
+LEG_TOO_HIGH_DEG = 20.0
 HIPS_ROLL_DEG = 18.0                     # hips_rotating: the reaching leg's hip hikes / rolls open
 SAG_SPINE_DEG = (-20.0, -12.0, -4.0)     # trunk_sagging: lumbar sinks (extension) ...
 SAG_ELBOW_DEG = 40.0                     # ... and the shoulders sink between bent support arms
-# bent_limb: reaching elbow and knee flexion. Knee flexion lifts the foot (the leg points
-# back), so the thigh drops half as much, keeping the foot on the trunk line.
+# bent_limb: reaching elbow and knee flexion, upper arm and thigh still in line with the trunk
+# (knee flexion lifts the foot toward the ceiling).
 BENT_LIMB_DEG = 45.0
 
 
@@ -46,7 +45,7 @@ class BirdDog(Motion):
         roll = HIPS_ROLL_DEG * d.p * d.w("hips_rotating") * (1.0 if leg_side is Side.RIGHT else -1.0)
         arms = {arm_side: Limb(reach=p, bend_deg=bent),
                 arm_side.opposite: Limb(bend_deg=SAG_ELBOW_DEG * sag)}
-        legs = {s: Limb(reach=r, lift_deg=lift - bent / 2.0 if s is leg_side else 0.0,
+        legs = {s: Limb(reach=r, lift_deg=lift if s is leg_side else 0.0,
                         bend_deg=bent if s is leg_side else 0.0) for s, r in leg_reach.items()}
         spine = (SAG_SPINE_DEG[0] * sag, SAG_SPINE_DEG[1] * sag, SAG_SPINE_DEG[2] * sag)
         return QuadPosture(spine_flex_deg=spine, pelvis_roll_deg=roll, arms=arms, legs=legs)

@@ -54,7 +54,6 @@ class SidePlank(Motion):
     sided = True
     posture_faults = frozenset({"hips_sagging", "piking", "elbow_not_under_shoulder", "rolling"})
     holds_labelled = True
-    counts_reps = False
 
     def rep_phases(self, ctx: RepContext) -> list[PhaseSpec]:
         return [move(ctx.tempo_s, p=1.0), *self._hold(ctx), move(ctx.tempo_s, p=0.0)]
