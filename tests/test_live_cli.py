@@ -20,13 +20,28 @@ def person_video(tmp_path_factory):
 
 def test_live_without_a_camera_says_so_and_plays_the_sample_video(monkeypatch, capsys, tmp_path):
     sample = tmp_path / "sample.mp4"
-    monkeypatch.setattr("coach.cli.default_video", lambda: sample)
+    monkeypatch.setattr("coach.cli.default_video", lambda exercise=None: sample)
     seen = {}
     monkeypatch.setattr("ui.app.run_live", lambda args, source: seen.update(args=args, source=source) or 0)
     assert main(["live", "--camera", "99", "--exercise", "bird_dog", "--mute"]) == 0
     assert seen["source"].video == sample and seen["args"].exercise == "bird_dog"
     err = capsys.readouterr().err
     assert "No camera found (index 99)" in err and "sample.mp4" in err
+
+
+def test_the_no_camera_demo_coaches_the_exercise_its_sample_video_shows(monkeypatch):
+    seen = {}
+    monkeypatch.setattr("ui.app.run_live", lambda args, source: seen.update(args=args, source=source) or 0)
+    assert main(["live", "--camera", "99", "--mute"]) == 0
+    assert seen["args"].exercise == "hip_hinge"
+    assert seen["source"].video.parent.name == "hip_hinge" and "clean" in seen["source"].video.stem
+
+
+def test_live_without_a_screen_says_how_to_get_one(monkeypatch, capsys, person_video):
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        monkeypatch.delenv(name, raising=False)
+    assert main(["live", "--source", str(person_video), "--mute"]) == 2
+    assert "no screen" in capsys.readouterr().err
 
 
 def test_live_options_parse():
