@@ -50,4 +50,8 @@ class DefinitionError(CoachError):
         self.path = Path(path)
         self.field = field
         where = f'{self.path}, field "{field}"' if field else str(self.path)
+        self._args = (path, field, problem, hint)
         super().__init__(f"{where}:\n  {problem}", hint)
+
+    def __reduce__(self):  # noqa: ANN204 - errors cross process pools (coach regress --jobs)
+        return (type(self), self._args)
