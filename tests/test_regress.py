@@ -1,4 +1,5 @@
 import json
+from pathlib import Path
 
 import pytest
 
@@ -6,6 +7,7 @@ from coach.cli import main
 from coach.regress import Tolerances, compare
 from tests.videos import real_photo, write_video
 
+ROOT = Path(__file__).resolve().parent.parent
 HOLD = {"side": "left", "start_s": 2.0, "end_s": 12.0, "good_s": 9.0, "total_s": 10.0}
 FAULT = {"code": "hips_sagging", "start_s": 5.0, "end_s": 7.0, "side": "left", "rep": 1}
 
@@ -96,3 +98,45 @@ def test_regress_fails_naming_the_video_and_the_mismatch(still_person_folder, tm
 def test_regress_on_a_folder_without_expected_files_says_what_is_needed(tmp_path, capsys):
     assert main(["regress", str(tmp_path)]) == 2
     assert "expected.json" in capsys.readouterr().err
+
+
+# The exercises whose rendered samples the pipeline scores correctly end to end today. Bird dog,
+# side plank and glute bridge samples still disagree on video (issue 4 stays open: see the notes
+# in sample_videos/README.md); add each here as soon as `coach regress sample_videos/<name>` passes.
+PASSING_ON_VIDEO = ("hip_hinge", "cat_cow")
+
+
+@pytest.mark.parametrize("exercise", PASSING_ON_VIDEO)
+def test_sample_videos_match_their_expected_results(exercise, tmp_path, capsys):
+    """The developer's regression suite: video -> MediaPipe -> engine on the bundled samples."""
+    folder = ROOT / "sample_videos" / exercise
+    code = main(["regress", str(folder), "--report", str(tmp_path / "regress.json")])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    rows = json.loads((tmp_path / "regress.json").read_text())
+    assert len(rows) == len(list(folder.glob("*.mp4"))) >= 6 and all(row["passed"] for row in rows)
+
+
+def test_a_threshold_that_misses_a_fault_fails_regress_naming_video_and_fault(tmp_path, capsys):
+    """Loosening hip_hinge's squatting threshold past what a squat reaches must be caught."""
+    from coach.definitions import poses_dir
+
+    poses = tmp_path / "poses"
+    poses.mkdir()
+    for toml in poses_dir().glob("*.toml"):
+        (poses / toml.name).write_text(toml.read_text())
+    text = (poses / "hip_hinge.toml").read_text()
+    start = text.index('code = "squatting"')
+    block_end = text.index("[[", start)
+    block = text[start:block_end]
+    when = block[block.index("when = {"): block.index("}", block.index("when = {")) + 1]
+    block = block.replace(when, 'when = { metric = "knee_angle_near_deg", below = 20, for_s = 0.3 }')
+    (poses / "hip_hinge.toml").write_text(text[:start] + block + text[block_end:])
+    samples = tmp_path / "samples"
+    samples.mkdir()
+    for name in ("squatting.mp4", "squatting.expected.json"):
+        (samples / name).write_bytes((ROOT / "sample_videos" / "hip_hinge" / name).read_bytes())
+    assert main(["regress", str(samples), "--poses", str(poses), "--jobs", "1",
+                 "--report", str(tmp_path / "r.json")]) == 1
+    out = capsys.readouterr().out
+    assert "squatting.mp4" in out and "missed fault squatting" in out
