@@ -109,16 +109,19 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from coach.analysis import analyze
     from coach.pose import PoseOptions
 
-    video = Path(args.video) if args.video else default_video()
+    from coach.coaching import Coach
+    from coach.definitions import load_exercise
+
+    video = Path(args.video) if args.video else default_video(args.exercise)
     result = analyze(video, options=PoseOptions(model=args.model, max_people=args.max_people),
-                     max_frames=args.frames, require_person=False)
+                     coach=Coach(load_exercise(args.exercise)), max_frames=args.frames, require_person=False)
     t = result.times
     n = max(t.frames, 1)
     rows = [("decode", t.decode), ("pose inference", t.pose),
-            ("swaps + smoothing", t.smoothing_geometry), ("rest (engine, events)", t.rest)]
+            ("swaps + smoothing", t.smoothing_geometry), ("engine + metrics + cues", t.rest)]
     total = sum(v for _, v in rows)
     print(f"{video.name}: {t.frames} frames, {result.info.width}x{result.info.height}, "
-          f"model {result.model.name}, max people {args.max_people}")
+          f"model {result.model.name}, max people {args.max_people}, exercise {args.exercise}")
     print(f"{'stage':<24}{'ms/frame':>10}{'share':>8}")
     for name, seconds in rows:
         print(f"{name:<24}{seconds / n * 1000:>10.2f}{seconds / total:>8.1%}")
@@ -368,6 +371,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("video", nargs="?", help="video file (default: a bundled sample video)")
     p.add_argument("--frames", type=int, default=300, help="frames to process (default: %(default)s)")
     p.add_argument("--max-people", type=int, default=2, help="people the pose model looks for (default: %(default)s)")
+    p.add_argument("--exercise", default=DEMO_EXERCISE, help="exercise the engine coaches (default: %(default)s)")
     p.add_argument("--model", type=Path, help="a pose_landmarker_*.task bundle (default: models/)")
     p.set_defaults(run=cmd_bench)
 
