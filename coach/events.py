@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import typing
 from dataclasses import dataclass, fields
+from collections.abc import Mapping
 from typing import Any, TypeAlias
 
 from coach.landmarks import Side
@@ -145,12 +146,13 @@ def event_to_dict(event: Event) -> dict[str, Any]:
     return out
 
 
-def event_from_dict(data: dict[str, Any]) -> Event:
-    """Inverse of `event_to_dict`; raises ValueError naming the kind or field that is wrong."""
+def event_from_dict(data: Mapping[str, Any], types: Mapping[str, type] = EVENT_TYPES) -> Any:
+    """Inverse of `event_to_dict` for the event classes in `types` (default: the engine's);
+    raises ValueError naming the kind or field that is wrong."""
     kind = data.get("event")
-    cls = EVENT_TYPES.get(kind)  # type: ignore[arg-type]
+    cls = types.get(kind)  # type: ignore[arg-type]
     if cls is None:
-        raise ValueError(f"unknown event kind {kind!r}; known kinds: {', '.join(EVENT_TYPES)}")
+        raise ValueError(f"unknown event kind {kind!r}; known kinds: {', '.join(types)}")
     hints = typing.get_type_hints(cls)
     names = [f.name for f in fields(cls)]
     missing = [n for n in names if n not in data]

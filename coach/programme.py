@@ -90,15 +90,6 @@ PROGRAMME_EVENT_TYPES: dict[str, type] = {cls.__name__: cls for cls in
                                           (StepStarted, RestStarted, Paused, Resumed, ProgrammeFinished)}
 
 
-def plain_event_from_dict(cls: type, data: Mapping[str, Any]) -> Any:
-    """An event dataclass whose fields are plain JSON values (str, int, float, bool, lists as tuples)."""
-    names = [f.name for f in fields(cls)]
-    missing = [n for n in names if n not in data]
-    if missing:
-        raise ValueError(f"{cls.__name__} event: missing fields {missing}")
-    return cls(**{n: tuple(data[n]) if isinstance(data[n], list) else data[n] for n in names})
-
-
 # ---------------------------------------------------------------- the programme
 
 

@@ -32,10 +32,10 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from coach.events import event_from_dict, event_to_dict
+from coach.events import EVENT_TYPES, event_from_dict, event_to_dict
 from coach.frames import PoseFrame
 from coach.landmarks import N_LANDMARKS
-from coach.programme import PROGRAMME_EVENT_TYPES, LiveEvent, plain_event_from_dict
+from coach.programme import PROGRAMME_EVENT_TYPES, LiveEvent
 
 log = logging.getLogger(__name__)
 
@@ -217,7 +217,7 @@ class SessionRecorder:
         self._last_t_s = pose.t_s
 
     def write_events(self, events: Iterable[LiveEvent]) -> None:
-        lines = [json.dumps(event_line(e)) + "\n" for e in events]
+        lines = [json.dumps(event_to_dict(e)) + "\n" for e in events]
         if lines:
             self._events.write("".join(lines))
             self._events.flush()
@@ -304,23 +304,15 @@ def _read_events(path: Path, problems: list[str]) -> list[LiveEvent]:
     lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
     for number, line in enumerate(lines, 1):
         try:
-            events.append(event_from_line(json.loads(line)))
+            events.append(event_from_dict(json.loads(line), LOG_EVENT_TYPES))
         except (json.JSONDecodeError, ValueError, TypeError, AttributeError) as exc:
             last = number == len(lines)
             problems.append(f"{path.name} line {number} is {'cut short' if last else 'damaged'} ({exc}); skipped.")
     return events
 
 
-def event_line(event: LiveEvent) -> dict[str, Any]:
-    """One events.jsonl line: "event" names the type, then the fields (event_to_dict's form)."""
-    return event_to_dict(event)  # type: ignore[arg-type]
-
-
-def event_from_line(data: Mapping[str, Any]) -> LiveEvent:
-    name = data.get("event")
-    if name in PROGRAMME_EVENT_TYPES:
-        return plain_event_from_dict(PROGRAMME_EVENT_TYPES[name], data)
-    return event_from_dict(data)
+# Every kind of line events.jsonl may hold: the engine's events and the programme's.
+LOG_EVENT_TYPES: dict[str, type] = {**EVENT_TYPES, **PROGRAMME_EVENT_TYPES}
 
 
 def _read_landmarks(path: Path, problems: list[str]) -> LandmarkTrack | None:
