@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from coach.coaching import Coach, needs_mask
+from coach.coaching import Coach, faults_needing_3d, needs_mask
 from coach.errors import InputError, NoPersonError
 from coach.events import Event
 from coach.frames import PoseFrame
@@ -78,6 +78,7 @@ class AnalysisResult:
     times: StageTimes
     events: list[Event] = field(default_factory=list)   # engine and cue events, when an exercise was given
     exercise: str | None = None
+    not_judged: tuple[str, ...] = ()    # fault codes this input cannot show (they need measured 3D)
 
     @property
     def frames_with_pose(self) -> int:
@@ -156,8 +157,9 @@ def analyze(path: Path | str, *, options: PoseOptions = PoseOptions(), coach: Co
         raise InputError(f"{path} holds no video frames.", "Check that the file plays in a video player.")
     if coach is not None:
         events.extend(coach.finish())
+    blind = () if coach is None or any(f.measured_3d for f in frames) else faults_needing_3d(coach.definition)
     result = AnalysisResult(info=info, model=options.model, frames=frames, times=times, events=events,
-                            exercise=None if coach is None else coach.definition.name)
+                            exercise=None if coach is None else coach.definition.name, not_judged=blind)
     if require_person and result.frames_with_pose == 0:
         raise NoPersonError(f"No person found in {path} ({len(frames)} frames, {result.duration_s:.1f} s).",
                             "The whole body should be in view, lit from the front, not too small in the picture.")

@@ -102,6 +102,9 @@ def _describe(summary: dict) -> str:
                          f"{fault['start_s']:.1f}-{fault['end_s']:.1f} s")
         for cue in summary["cues"]:
             lines.append(f"  {cue['t_s']:6.1f} s  \"{cue['text']}\"")
+        if summary["not_judged"]:
+            lines.append(f"  not judged (a webcam cannot show them; poses/README.md, \"Needs 3D\"): "
+                         f"{', '.join(summary['not_judged'])}")
     return "\n".join(lines)
 
 
@@ -143,10 +146,13 @@ def cmd_regress(args: argparse.Namespace) -> int:
     cases = find_cases(folder)
     print(f"Judging {len(cases)} videos in {folder}, {args.jobs} at a time...", flush=True)
     verdicts = judge_cases(cases, jobs=args.jobs, poses_dir=args.poses, on_verdict=report)
-    print(f"\n{'result':<6} {'video':<44} {'reps expected':<22} {'reps found':<22} person")
+    print(f"\n{'result':<6} {'video':<44} {'reps expected':<22} {'reps found':<22} person  not judged")
     for verdict in verdicts:
         print(_verdict_row(verdict, folder))
     failed = sum(not v.passed for v in verdicts)
+    if any(v.not_judged for v in verdicts):
+        print("\nNot judged: faults whose metrics need measured 3D (depth, hidden landmarks); a webcam's "
+              "pose only guesses them, so the coach does not raise them on video (poses/README.md).")
     report_path = Path(args.report)
     report_path.parent.mkdir(parents=True, exist_ok=True)
     report_path.write_text(json.dumps([v.to_json() for v in verdicts], indent=2) + "\n")
@@ -161,7 +167,7 @@ def _verdict_row(verdict, folder: Path) -> str:  # noqa: ANN001
     name = str(verdict.video.relative_to(folder)) if verdict.video.is_relative_to(folder) else verdict.video.name
     found = f"{verdict.frames_with_pose / verdict.frames:.0%}" if verdict.frames else "-"
     return (f"{'PASS' if verdict.passed else 'FAIL':<6} {name:<44} {reps(verdict.expected_reps):<22} "
-            f"{reps(verdict.actual_reps):<22} {found}")
+            f"{reps(verdict.actual_reps):<22} {found:<7} {', '.join(verdict.not_judged)}").rstrip()
 
 
 # ---------------------------------------------------------------- live coaching (issue 5)

@@ -44,3 +44,10 @@ class Coach:
 def needs_mask(definition: ExerciseDefinition) -> bool:
     """Whether any metric of the definition reads the segmentation mask."""
     return any(METRICS[name].needs_mask for name in definition.metrics)
+
+
+def faults_needing_3d(definition: ExerciseDefinition) -> tuple[str, ...]:
+    """Codes of the faults judged by a metric that needs measured 3D (`Metric.needs_3d`):
+    never raised from a webcam's pose, whose depth and hidden landmarks are guesses."""
+    return tuple(f.code for f in definition.faults
+                 if any(METRICS[m].needs_3d for rule in (f.when, f.clear) for m in rule.metrics))

@@ -38,6 +38,10 @@ class PoseFrame:
     visibility: FloatArray          # (33,) 0..1, likelihood the landmark is visible (not occluded)
     presence: FloatArray            # (33,) 0..1, likelihood the landmark is inside the image
     people: int = 1                 # how many people the pose model found (this frame is the first)
+    # True when depth and hidden landmarks are measured (motion capture, a depth camera, the
+    # performer's ground truth); False when a model guessed them from one image, as MediaPipe
+    # does from a webcam. Metrics that need them (`Metric.needs_3d`) are unknown otherwise.
+    measured_3d: bool = False
     mask: FloatArray | None = field(default=None, compare=False)  # (H, W) 0..1 person segmentation
 
     def __post_init__(self) -> None:

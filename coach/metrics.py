@@ -5,13 +5,21 @@ unit, a one-line description and the landmarks it needs (for setup checks). NaN 
 
 Conventions (every metric follows them; the geometry itself lives in coach.geometry)
 - Points: image coordinates in square pixels, x right, y down. Angles are degrees computed
-  from 2D image points; nothing reads depth unless its description says so (stack_offset_ratio).
+  from 2D image points; nothing reads depth unless its description says so.
+- Measured 3D (`needs_3d`): a rotation about an axis across the image (a pelvis rolling seen
+  from the side, a body rolling toward the camera seen from the front) moves points only in
+  depth or behind the body. A webcam pose model guesses those (measured on the rendered
+  samples: an 18 deg pelvic roll read as at most 4 deg, and extending one leg moved the hidden
+  hip as much as a real roll), so such metrics are unknown unless the frame's depth and hidden
+  landmarks are measured (`PoseFrame.measured_3d`): faults judged by them are never raised
+  on webcam video rather than raised at random.
 - Joint angle a-b-c: the angle at b, 0..180, 180 = straight (a, b and c in line).
 - From vertical: 0 = the segment points straight up in the image, 90 = horizontal.
   From horizontal: + when the second point is higher in the image.
 - Side codes: +1.0 = left, -1.0 = right (the person's own sides, as the model labels them).
 - Unknown: a landmark with visibility below VISIBILITY_MIN is unknown, and so is anything
-  computed from it.
+  computed from it. Exception (`_estimated`): the bird dog's limbs and the side plank's elbows
+  are read where the model places them, hidden or not, as long as that is inside the image.
 - Near side: of the sides whose needed landmarks are all known, the better visible one;
   visibilities within NEAR_VISIBILITY_TIE of each other are decided by depth (smaller z_px).
   Each metric chooses for its own landmarks.
@@ -80,6 +88,7 @@ class Metric:
     landmarks: tuple[Landmark, ...]
     either_side: bool = False
     needs_mask: bool = False                # reads frame.mask: the pose model must output segmentation
+    needs_3d: bool = False                  # reads depth or hidden landmarks: unknown unless frame.measured_3d
 
     def required_sets(self) -> tuple[frozenset[Landmark], ...]:
         """Alternative landmark sets, any one of which, all visible, makes the metric measurable."""
@@ -95,7 +104,8 @@ METRICS: dict[str, Metric] = {}
 
 
 def metric(name: str, unit: str, landmarks: Iterable[Landmark], *, either_side: bool = False,
-           needs_mask: bool = False) -> Callable[[Callable[[PoseFrame], float]], Callable[[PoseFrame], float]]:
+           needs_mask: bool = False, needs_3d: bool = False,
+           ) -> Callable[[Callable[[PoseFrame], float]], Callable[[PoseFrame], float]]:
     """Register `fn` under `name`; its docstring's first line becomes the metric's `doc`."""
     def register(fn: Callable[[PoseFrame], float]) -> Callable[[PoseFrame], float]:
         if name in METRICS:
@@ -103,7 +113,7 @@ def metric(name: str, unit: str, landmarks: Iterable[Landmark], *, either_side: 
         doc = (fn.__doc__ or "").strip().splitlines()
         if not doc:
             raise ValueError(f"metric {name!r} needs a one-line docstring")
-        METRICS[name] = Metric(name, unit, doc[0], fn, tuple(landmarks), either_side, needs_mask)
+        METRICS[name] = Metric(name, unit, doc[0], fn, tuple(landmarks), either_side, needs_mask, needs_3d)
         return fn
     return register
 
@@ -123,7 +133,8 @@ def compute(frame: PoseFrame, names: Iterable[str], registry: Mapping[str, Metri
         if name not in registry:
             hint = suggest(name)
             raise KeyError(f"unknown metric {name!r}" + (f"; did you mean {hint!r}?" if hint else ""))
-        values[name] = float(registry[name].fn(frame))
+        m = registry[name]
+        values[name] = NAN if m.needs_3d and not frame.measured_3d else float(m.fn(frame))
     return MetricFrame(t_s=frame.t_s, values=values)
 
 
@@ -153,6 +164,25 @@ def _known(frame: PoseFrame) -> Points:
         xy.setflags(write=False)
         return xy
     return _memo(frame, ("known",), known)
+
+
+def _estimated(frame: PoseFrame) -> Points:
+    """Every landmark where the pose model places it, seen or hidden; NaN outside the image.
+
+    On all fours in a side view, the far arm and leg hang behind the near ones and the model
+    gives them visibility 0.1-0.45 while placing them, correctly, right behind their partners
+    (measured on the rendered bird dogs: hidden resting limbs read 64-76 deg arm raise and
+    101-114 deg leg extension, like the seen ones). A limb reaching out is seen (0.6-1.0).
+    Treating hidden limbs as unknown left the rest position unknown whenever one limb was
+    behind another, so no bird dog rep could be counted on video."""
+    def estimated() -> Points:
+        xy = frame.xy_px.astype(np.float64)
+        w, h = frame.image_size
+        outside = ~((xy[:, 0] >= 0) & (xy[:, 0] < w) & (xy[:, 1] >= 0) & (xy[:, 1] < h))
+        xy[outside] = np.nan
+        xy.setflags(write=False)
+        return xy
+    return _memo(frame, ("estimated",), estimated)
 
 
 def _pt(points: Points, side: Side, part: str) -> Points:
@@ -346,23 +376,12 @@ def back_curvature_ratio(frame: PoseFrame) -> float:
 # Bird dog: arm and leg reach
 
 
-def _own_or_partner(points: Points, side: Side, part: str) -> Points:
-    """The side's own landmark or, when it is hidden, its partner's: in a side view the two
-    shoulders (and the two hips) nearly coincide in the image, and the far one is the one a
-    pose model loses most (its visibility flickers between 0.3 and 0.9)."""
-    own = _pt(points, side, part)
-    return own if np.isfinite(own).all() else _pt(points, side.opposite, part)
-
-
 def _reach_angle(frame: PoseFrame, side: Side, a: str, b: str, c: str) -> float:
-    """Joint angle a-b-c, continued past 180 while c is above the a->b line (image up).
-
-    A limb lifted 10 deg above the trunk line reads 190, not 170 like one 10 deg short of it,
-    so an over-lifted limb still counts as extended. Unsigned when "up" is unclear. a and b
-    (trunk points) may be the partner side's, c (the limb's own elbow or knee) may not."""
-    points = _known(frame)
-    pa, pb = (_own_or_partner(points, side, part) for part in (a, b))
-    pc = _pt(points, side, c)
+    """Joint angle a-b-c of the limb's estimate, continued past 180 while c is above the a->b
+    line (image up): a limb lifted 10 deg above the trunk line reads 190, not 170 like one 10 deg
+    short of it, so an over-lifted limb still counts as extended. Unsigned when "up" is unclear."""
+    points = _estimated(frame)
+    pa, pb, pc = (_pt(points, side, part) for part in (a, b, c))
     angle = float(geo.joint_angle_deg(pa, pb, pc))
     return 360.0 - angle if _height_above_line(pc, pa, pb) > 0.0 else angle
 
@@ -375,8 +394,8 @@ def _leg_extension(frame: PoseFrame, side: Side) -> float:
     return _memo(frame, ("leg_extension", side), lambda: _reach_angle(frame, side, "shoulder", "hip", "knee"))
 
 
-def _side_joint_angle(frame: PoseFrame, side: Side, a: str, b: str, c: str) -> float:
-    points = _known(frame)
+def _limb_joint_angle(frame: PoseFrame, side: Side, a: str, b: str, c: str) -> float:
+    points = _estimated(frame)
     return float(geo.joint_angle_deg(_pt(points, side, a), _pt(points, side, b), _pt(points, side, c)))
 
 
@@ -425,13 +444,13 @@ def reach_leg_side(frame: PoseFrame) -> float:
 
 @metric("reach_arm_raise_deg", "deg", _ARMS)
 def reach_arm_raise_deg(frame: PoseFrame) -> float:
-    """The larger of the two arm raises (hip-shoulder-elbow); NaN if either is unknown; deg."""
+    """The larger of the two arm raises (hip-shoulder-elbow), hidden arms included; NaN if either is out of the image; deg."""
     return max(_arm_raise(frame, Side.LEFT), _arm_raise(frame, Side.RIGHT), key=_nan_first)
 
 
 @metric("reach_leg_extension_deg", "deg", _LEGS)
 def reach_leg_extension_deg(frame: PoseFrame) -> float:
-    """The larger of the two leg extensions (shoulder-hip-knee); NaN if either is unknown; deg."""
+    """The larger of the two leg extensions (shoulder-hip-knee), hidden legs included; NaN if either is out of the image; deg."""
     return max(_leg_extension(frame, Side.LEFT), _leg_extension(frame, Side.RIGHT), key=_nan_first)
 
 
@@ -451,13 +470,13 @@ def opposite_limbs(frame: PoseFrame) -> float:
 def reach_elbow_angle_deg(frame: PoseFrame) -> float:
     """Shoulder-elbow-wrist of the reaching arm: 180 straight; NaN when no arm leads; deg."""
     return _sided_value(reach_arm_side(frame),
-                        lambda side: _side_joint_angle(frame, side, "shoulder", "elbow", "wrist"))
+                        lambda side: _limb_joint_angle(frame, side, "shoulder", "elbow", "wrist"))
 
 
 @metric("reach_knee_angle_deg", "deg", _LEGS + _both("ankle"))
 def reach_knee_angle_deg(frame: PoseFrame) -> float:
     """Hip-knee-ankle of the reaching leg: 180 straight; NaN when no leg leads; deg."""
-    return _sided_value(reach_leg_side(frame), lambda side: _side_joint_angle(frame, side, "hip", "knee", "ankle"))
+    return _sided_value(reach_leg_side(frame), lambda side: _limb_joint_angle(frame, side, "hip", "knee", "ankle"))
 
 
 @metric("leg_height_ratio", "ratio", _LEGS)
@@ -467,7 +486,8 @@ def leg_height_ratio(frame: PoseFrame) -> float:
     def height(side: Side) -> float:
         points = _known(frame)
         hip, shoulder = _trunk(points)
-        return float(geo.safe_ratio(_height_above_line(_pt(points, side, "knee"), hip, shoulder),
+        knee = _pt(_estimated(frame), side, "knee")
+        return float(geo.safe_ratio(_height_above_line(knee, hip, shoulder),
                                     _torso_px(points)))
     return _sided_value(reach_leg_side(frame), height)
 
@@ -476,6 +496,18 @@ def leg_height_ratio(frame: PoseFrame) -> float:
 def pelvis_level_ratio(frame: PoseFrame) -> float:
     """|Image height difference of the two hips| / torso: 0 level (rolling or hiking shows as more)."""
     return abs(hip_drop_ratio(frame))
+
+
+@metric("pelvis_tilt_deg", "deg", _both("hip"), needs_3d=True)
+def pelvis_tilt_deg(frame: PoseFrame) -> float:
+    """The hip-to-hip line's 3D angle from horizontal: 0 level, + left hip lower (image down); needs 3D; deg."""
+    # In 3D the tilt does not depend on the view: seen from the side the two hips are apart in
+    # depth, from the front across the image. Depth in z_px is on the pixel scale of x and y.
+    points = _known(frame)
+    left, right = _pt(points, Side.LEFT, "hip"), _pt(points, Side.RIGHT, "hip")
+    dz = float(frame.z_px[sided(Side.LEFT, "hip")] - frame.z_px[sided(Side.RIGHT, "hip")])
+    across = math.hypot(float(left[0] - right[0]), dz)
+    return math.degrees(math.atan2(float(left[1] - right[1]), across))
 
 
 @metric("hip_drop_ratio", "ratio", _both("hip", "shoulder"))
@@ -505,16 +537,20 @@ def hip_offset_ratio(frame: PoseFrame) -> float:
     return float(geo.safe_ratio(-_height_above_line(hip, shoulder, ankle), geo.distance(shoulder, ankle)))
 
 
-@metric("support_side", "side", _both("elbow", "shoulder", "hip"))
+@metric("support_side", "side", _both("shoulder", "hip"))
 def support_side(frame: PoseFrame) -> float:
-    """Side of the clearly lower elbow (the forearm on the floor): +1 left, -1 right, NaN if unclear."""
-    points = _known(frame)
+    """Side of the clearly lower elbow (the forearm on the floor), hidden elbows included: +1 left, -1 right, NaN if unclear."""
+    # The top arm often rests on the body, its elbow hidden (visibility < 0.5 for seconds on the
+    # rendered side planks, which paused coaching mid-hold); where the model places it, it is
+    # still far above the elbow on the floor. So the elbows are read as estimated, and they are
+    # not required in view: an elbow out of the image leaves the side unknown, nothing more.
+    points = _estimated(frame)
     left_lower_px = _pt(points, Side.LEFT, "elbow")[1] - _pt(points, Side.RIGHT, "elbow")[1]
-    left_lower = float(geo.safe_ratio(left_lower_px, _torso_px(points)))
+    left_lower = float(geo.safe_ratio(left_lower_px, _torso_px(_known(frame))))
     return _lead_side(left_lower, 0.0, SUPPORT_LEAD_MIN_RATIO)
 
 
-@metric("upper_arm_vertical_deg", "deg", _both("elbow", "shoulder", "hip"))
+@metric("upper_arm_vertical_deg", "deg", _both("elbow", "shoulder"), either_side=True)
 def upper_arm_vertical_deg(frame: PoseFrame) -> float:
     """Support-side elbow -> shoulder from vertical: 0 elbow straight under the shoulder; deg."""
     def angle(side: Side) -> float:
@@ -523,13 +559,13 @@ def upper_arm_vertical_deg(frame: PoseFrame) -> float:
     return _sided_value(support_side(frame), angle)
 
 
-@metric("stack_offset_ratio", "ratio", _both("shoulder", "hip"))
+@metric("stack_offset_ratio", "ratio", _both("shoulder", "hip"), needs_3d=True)
 def stack_offset_ratio(frame: PoseFrame) -> float:
-    """Mean depth (z_px) gap of the two shoulders and of the two hips / torso: 0 stacked, more = rolled; reads depth."""
+    """Mean depth (z_px) gap of the two shoulders and of the two hips / torso: 0 stacked, more = rolled; needs 3D."""
     # Seen from the front, a roll about the body's long axis moves the top shoulder and hip toward
-    # or away from the camera, hardly across the image (~0 stacked, ~0.3 at 30 deg). Depth is the
-    # pose model's noisiest output: the two pairs are averaged (both must be known) and the
-    # definitions ask for the roll to last (for_s), over the One Euro-smoothed z.
+    # or away from the camera, hardly across the image (~0 stacked, ~0.3 at 30 deg). MediaPipe's
+    # depth does not follow it (on the rendered side planks it read 0.12-0.32 while stacked and
+    # 0.02 while rolled), hence needs_3d.
     z = np.where(frame.visibility >= VISIBILITY_MIN, frame.z_px, np.nan).astype(np.float64)
     gaps = [abs(z[sided(Side.LEFT, part)] - z[sided(Side.RIGHT, part)]) for part in ("shoulder", "hip")]
     return float(geo.safe_ratio((gaps[0] + gaps[1]) / 2.0, _torso_px(_known(frame))))

@@ -5,6 +5,14 @@ sample videos (expected = the video's sidecar file) and by the engine tests on t
 performer (expected = `Labels.to_expected()`). Both sides are dicts in the summary JSON schema
 (README, "Summary JSON"); only the keys the expected dict has are judged.
 
+The expected dict may carry a "prescription" (e.g. {"hold_s": 2.5}): the patient's prescription
+the video was coached with, applied over the definition's own as a patient file would.
+
+Videos are judged on what a webcam's pose can show: faults whose metrics need measured 3D
+(coach.coaching.faults_needing_3d) are set aside (`without_faults`) and listed as not judged,
+with the good-form time of the holds they overlapped. The performer's own landmarks are
+measured 3D, so the engine tests judge those faults in full.
+
 Rules
 - reps: every count the expected dict gives ("left", "right", "total") must match exactly;
 - holds: as many per side as expected, each matched in time order, with its good-form time and
@@ -74,6 +82,23 @@ def _compare_holds(expected: list[Json], actual: list[Json], tol: Tolerances) ->
     return found
 
 
+def without_faults(expected: Json, codes: set[str]) -> dict[str, Any]:
+    """`expected` with the faults of `codes` set aside, and the good-form time of every hold
+    one of them overlapped (it depends on them); total hold time is still judged."""
+    kept = [f for f in expected.get("faults", []) if f["code"] not in codes]
+    gone = [f for f in expected.get("faults", []) if f["code"] in codes]
+    if not gone:
+        return dict(expected)
+
+    def overlapped(hold: Json) -> bool:
+        return any(f["start_s"] < hold["end_s"] and f["end_s"] > hold["start_s"] for f in gone)
+    out = {**expected, "faults": kept}
+    if "holds" in expected:
+        out["holds"] = [{k: v for k, v in h.items() if k != "good_s"} if overlapped(h) else h
+                        for h in expected["holds"]]
+    return out
+
+
 def _explains(want: Json, got: Json, slack_s: float) -> bool:
     if want["code"] != got["code"]:
         return False
@@ -115,6 +140,7 @@ class VideoVerdict:
     frames_with_pose: int
     mismatches: tuple[Mismatch, ...]
     error: str | None = None          # the video could not be analysed at all
+    not_judged: tuple[str, ...] = ()  # expected faults a webcam's pose cannot show (needs measured 3D)
 
     @property
     def passed(self) -> bool:
@@ -124,7 +150,8 @@ class VideoVerdict:
         return {"video": str(self.video), "exercise": self.exercise, "passed": self.passed,
                 "expected_reps": dict(self.expected_reps), "actual_reps": dict(self.actual_reps),
                 "frames": self.frames, "frames_with_pose": self.frames_with_pose,
-                "mismatches": [str(m) for m in self.mismatches], "error": self.error}
+                "mismatches": [str(m) for m in self.mismatches], "error": self.error,
+                "not_judged": list(self.not_judged)}
 
 
 def find_cases(folder: Path) -> list[tuple[Path, Path]]:
@@ -149,19 +176,22 @@ def judge_video(video: Path, expected_path: Path, poses_dir: Path | None = None,
                 tol: Tolerances = Tolerances()) -> VideoVerdict:
     """Run the full pipeline (video -> pose -> engine) on one video and compare with its expected file."""
     from coach.analysis import analyze
-    from coach.coaching import Coach
+    from coach.coaching import Coach, faults_needing_3d
     from coach.definitions import load_exercise
     from coach.summary import summarize
 
     expected = json.loads(expected_path.read_text())
     exercise = expected["exercise"]
     try:
-        coach = Coach(load_exercise(exercise, directory=poses_dir))
+        coach = Coach(load_exercise(exercise, directory=poses_dir), expected.get("prescription"))
         summary = summarize(analyze(video, coach=coach))
     except CoachError as exc:
         return VideoVerdict(video, exercise, expected.get("reps", {}), {}, 0, 0, (), error=str(exc))
+    blind = set(faults_needing_3d(coach.definition))
+    not_judged = tuple(dict.fromkeys(f["code"] for f in expected.get("faults", []) if f["code"] in blind))
     return VideoVerdict(video, exercise, expected.get("reps", {}), summary["reps"], summary["frames"],
-                        summary["frames_with_pose"], tuple(compare(expected, summary, tol)))
+                        summary["frames_with_pose"], tuple(compare(without_faults(expected, blind), summary, tol)),
+                        not_judged=not_judged)
 
 
 def judge_cases(cases: list[tuple[Path, Path]], *, jobs: int = 2, poses_dir: Path | None = None,

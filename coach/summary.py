@@ -47,6 +47,7 @@ def summarize(result: AnalysisResult) -> dict[str, Any]:
     if result.exercise is not None:
         summary["exercise"] = result.exercise
         summary.update(summarize_events(result.events, result.duration_s))
+        summary["not_judged"] = list(result.not_judged)
     return summary
 
 

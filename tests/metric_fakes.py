@@ -38,7 +38,7 @@ CONTRACT_METRICS: dict[str, tuple[Landmark, ...]] = {
     "upper_arm_vertical_deg": TRUNK[:2] + ARMS[:2], "support_side": TRUNK[:2] + ARMS[:2],
     "stack_offset_ratio": TRUNK, "head_angle_deg": TRUNK[:2] + (L.LEFT_EAR, L.RIGHT_EAR),
     "thigh_vertical_deg": TRUNK[2:] + LEGS[:2], "hip_extension_deg": TRUNK + LEGS[:2],
-    "hip_drop_ratio": TRUNK, "view_ratio": TRUNK,
+    "hip_drop_ratio": TRUNK, "pelvis_tilt_deg": TRUNK[2:], "view_ratio": TRUNK,
 }
 
 
@@ -50,6 +50,7 @@ class FakeMetric:
     fn: Callable[[PoseFrame], float]
     landmarks: tuple[Landmark, ...]
     alternatives: tuple[frozenset[Landmark], ...] = ()
+    needs_3d: bool = False
 
     def required_sets(self) -> tuple[frozenset[Landmark], ...]:
         return self.alternatives or (frozenset(self.landmarks),)

@@ -20,7 +20,7 @@ CONTRACT_NAMES = {
     "reach_arm_raise_deg", "reach_leg_extension_deg", "opposite_limbs", "reach_elbow_angle_deg",
     "reach_knee_angle_deg", "leg_height_ratio", "pelvis_level_ratio", "body_line_deg", "hip_offset_ratio",
     "upper_arm_vertical_deg", "support_side", "stack_offset_ratio", "head_angle_deg", "thigh_vertical_deg",
-    "hip_extension_deg", "hip_drop_ratio", "view_ratio",
+    "hip_extension_deg", "hip_drop_ratio", "pelvis_tilt_deg", "view_ratio",
 }
 STAND, QUAD = STANDING_FACING_RIGHT, QUADRUPED_FACING_RIGHT
 UPPER_BODY = ("nose", "ear", "shoulder", "elbow", "wrist")
@@ -268,7 +268,13 @@ def test_side_plank_in_line(head_left):
     assert value("hip_offset_ratio", frame) == pytest.approx(0.0, abs=1e-9)
     assert value("support_side", frame) == m.LEFT
     assert value("upper_arm_vertical_deg", frame) == pytest.approx(0.0)
-    assert value("stack_offset_ratio", frame) == pytest.approx(0.0)
+    assert value("stack_offset_ratio", frame.with_landmarks(measured_3d=True)) == pytest.approx(0.0)
+
+
+def test_support_side_reads_a_hidden_top_elbow_where_the_model_places_it():
+    frame = side_plank().with_landmarks(visibility=np.where(np.arange(33) == L.RIGHT_ELBOW, 0.1, 1.0))
+    assert value("support_side", frame) == m.LEFT
+    assert value("upper_arm_vertical_deg", frame) == pytest.approx(0.0)
 
 
 @pytest.mark.parametrize("head_left", [True, False])
@@ -282,7 +288,7 @@ def test_hip_offset_is_positive_for_sagging_and_negative_for_piking(head_left, s
 
 def test_rolling_shows_as_a_depth_gap_between_the_stacked_shoulders_and_hips():
     torso = math.dist((150, 270), (350, 300))
-    stacked, twisted = side_plank(), side_plank(shoulder_roll_px=40.0)     # the body line tilts in the image
+    stacked, twisted = (f.with_landmarks(measured_3d=True) for f in (side_plank(), side_plank(shoulder_roll_px=40.0)))
     assert value("stack_offset_ratio", stacked) == pytest.approx(0.0)
     assert value("stack_offset_ratio", twisted) == pytest.approx(0.0)      # no roll about the long axis
     top_forward = {L.RIGHT_SHOULDER: -60.0, L.RIGHT_HIP: -40.0}            # rolled: the top side nearer
@@ -327,12 +333,32 @@ def test_side_view_trunk_survives_a_hidden_far_side_but_front_view_metrics_do_no
     assert math.isnan(value("view_ratio", frame))
 
 
-def test_unknown_reach_side_makes_reach_metrics_unknown():
+def test_a_hidden_far_limb_is_read_where_the_model_places_it():
+    # On all fours the far arm hangs behind the near one: hidden (visibility 0.1), still resting.
     frame = side_view(BIRD_DOG_NEAR, far={**FAR_ARM_DOWN, **BIRD_DOG_FAR_LEG}, visibility={L.RIGHT_ELBOW: 0.1})
+    assert value("reach_arm_side", frame) == m.LEFT
+    assert value("reach_arm_raise_deg", frame) == pytest.approx(value("arm_raise_left_deg", frame))
+    assert value("arm_raise_right_deg", frame) < 110.0
+    assert value("reach_leg_side", frame) == m.RIGHT
+
+
+def test_a_limb_outside_the_image_makes_reach_metrics_unknown():
+    frame = side_view(BIRD_DOG_NEAR, far={**FAR_ARM_DOWN, **BIRD_DOG_FAR_LEG, "elbow": (423, 900)})
     assert math.isnan(value("reach_arm_side", frame))
     assert math.isnan(value("reach_arm_raise_deg", frame))
     assert math.isnan(value("reach_elbow_angle_deg", frame))
     assert value("reach_leg_side", frame) == m.RIGHT
+
+
+def test_metrics_needing_3d_are_unknown_on_a_webcam_frame_and_measured_on_a_3d_one():
+    level = side_view(QUAD)                          # far hip 40 px deeper, 3 px aside, same height
+    hiked = side_view(QUAD, far={"hip": (QUAD["hip"][0] + 3, QUAD["hip"][1] - 40)})   # far (right) hip 40 px up
+    assert math.isnan(value("pelvis_tilt_deg", hiked))
+    assert value("pelvis_tilt_deg", level.with_landmarks(measured_3d=True)) == pytest.approx(0.0, abs=1e-9)
+    # + left hip lower: the right one is 40 px higher, 40 px deeper and 3 px aside.
+    assert value("pelvis_tilt_deg", hiked.with_landmarks(measured_3d=True)) == pytest.approx(
+        math.degrees(math.atan2(40, math.hypot(3, 40))))
+    assert m.METRICS["pelvis_tilt_deg"].needs_3d and m.METRICS["stack_offset_ratio"].needs_3d
 
 
 def test_trunk_incline_follows_a_hinge_through_its_range_without_warnings():

@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 from coach.cli import main
-from coach.regress import Tolerances, compare
+from coach.regress import Tolerances, compare, without_faults
 from tests.videos import real_photo, write_video
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -65,6 +65,20 @@ def test_slack_is_a_parameter():
     assert compare({"faults": [FAULT]}, {"faults": [near]}, Tolerances(fault_slack_s=0.5)) != []
 
 
+def test_faults_set_aside_are_not_judged_nor_the_good_time_of_the_holds_they_overlap():
+    other = dict(FAULT, code="piking", start_s=13.0, end_s=14.0)
+    later_hold = dict(HOLD, start_s=12.5, end_s=15.0, good_s=1.5, total_s=2.5)
+    expected = {"reps": {"left": 1}, "holds": [HOLD, later_hold], "faults": [FAULT, other]}
+    judged = without_faults(expected, {"hips_sagging"})
+    assert judged["faults"] == [other]
+    assert judged["holds"] == [{k: v for k, v in HOLD.items() if k != "good_s"}, later_hold]
+    assert judged["reps"] == expected["reps"] and expected["faults"] == [FAULT, other]   # a copy
+    # What the coach reports without the fault it cannot see: the hold all good.
+    actual = {"reps": {"left": 1}, "holds": [dict(HOLD, good_s=10.0), later_hold], "faults": [other]}
+    assert compare(judged, actual) == []
+    assert [m.what for m in compare(expected, actual)] == ["hold 1 (left) good_s", "missed fault hips_sagging"]
+
+
 @pytest.fixture(scope="module")
 def still_person_folder(tmp_path_factory):
     """A person standing still: a hip hinge video in which no rep is done."""
@@ -100,21 +114,30 @@ def test_regress_on_a_folder_without_expected_files_says_what_is_needed(tmp_path
     assert "expected.json" in capsys.readouterr().err
 
 
-# The exercises whose rendered samples the pipeline scores correctly end to end today. Bird dog,
-# side plank and glute bridge samples still disagree on video (issue 4 stays open: see the notes
-# in sample_videos/README.md); add each here as soon as `coach regress sample_videos/<name>` passes.
-PASSING_ON_VIDEO = ("hip_hinge", "cat_cow")
+SAMPLE_EXERCISES = sorted(p.name for p in (ROOT / "sample_videos").iterdir() if p.is_dir())
+# Faults a webcam's pose cannot show (their metrics need measured 3D): regress sets them aside.
+NOT_JUDGED_ON_VIDEO = {"bird_dog/hips_rotating": ["hips_rotating"], "side_plank/rolling_right": ["rolling"],
+                       "glute_bridge/hips_dropping_side": ["hips_dropping_side"]}
 
 
-@pytest.mark.parametrize("exercise", PASSING_ON_VIDEO)
+@pytest.mark.parametrize("exercise", SAMPLE_EXERCISES)
 def test_sample_videos_match_their_expected_results(exercise, tmp_path, capsys):
-    """The developer's regression suite: video -> MediaPipe -> engine on the bundled samples."""
+    """The developer's regression suite: video -> MediaPipe -> engine on every bundled sample."""
     folder = ROOT / "sample_videos" / exercise
     code = main(["regress", str(folder), "--report", str(tmp_path / "regress.json")])
     out = capsys.readouterr().out
     assert code == 0, out
     rows = json.loads((tmp_path / "regress.json").read_text())
-    assert len(rows) == len(list(folder.glob("*.mp4"))) >= 6 and all(row["passed"] for row in rows)
+    assert len(rows) == len(list(folder.glob("*.mp4"))) >= 3 and all(row["passed"] for row in rows)
+    not_judged = {f"{exercise}/{Path(row['video']).stem}": row["not_judged"] for row in rows if row["not_judged"]}
+    assert not_judged == {k: v for k, v in NOT_JUDGED_ON_VIDEO.items() if k.startswith(f"{exercise}/")}
+    assert all(code in out for codes in not_judged.values() for code in codes)
+
+
+def test_the_sample_folders_cover_every_exercise():
+    from coach.definitions import poses_dir
+
+    assert SAMPLE_EXERCISES == sorted(p.stem for p in poses_dir().glob("*.toml"))
 
 
 def test_a_threshold_that_misses_a_fault_fails_regress_naming_video_and_fault(tmp_path, capsys):

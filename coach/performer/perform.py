@@ -144,6 +144,6 @@ def _frames(t_s: npt.NDArray[np.float64], joints: npt.NDArray[np.float64],
             xy, z_px, world, vis, presence = (a[mirror] for a in (xy, z_px, world, vis, presence))
         frames.append(PoseFrame(
             t_s=float(t_s[i]), image_size=camera.image_size, xy_px=xy, z_px=z_px, world_m=world,
-            visibility=vis, presence=presence, people=1,
+            visibility=vis, presence=presence, people=1, measured_3d=True,
             mask=silhouette(cam, joints[i], motion.sk.capsules) if mask else None))
     return frames, swapped & ~nobody
