@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
+import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,12 +77,38 @@ def _landmarker_options(options: PoseOptions, mode: str, callback: Callable | No
     )
 
 
+@contextmanager
+def native_log_to_logging() -> Iterator[None]:
+    """Route what native code writes to file descriptor 2 meanwhile into Python logging.
+
+    MediaPipe's C++ side prints setup notices straight to stderr while it builds its graph and
+    runs the first image ("Created TensorFlow Lite XNNPACK delegate", "Feedback manager
+    requires...", "Using NORM_RECT without IMAGE_DIMENSIONS..."); this version has no switch
+    for them. They are logged at INFO (`coach -v` shows them); its errors (E/F lines) at WARNING.
+    """
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as captured:
+        os.dup2(captured.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            captured.seek(0)
+            for line in captured.read().decode(errors="replace").splitlines():
+                if line.strip():
+                    (log.warning if line[:1] in ("E", "F") else log.info)("mediapipe: %s", line)
+
+
 def _create(options: PoseOptions, mode: str, callback: Callable | None = None):  # noqa: ANN202
     from mediapipe.tasks.python.vision import pose_landmarker as pl
 
     opts = _landmarker_options(options, mode, callback)
     try:
-        return pl.PoseLandmarker.create_from_options(opts)
+        with native_log_to_logging():
+            return pl.PoseLandmarker.create_from_options(opts)
     except (RuntimeError, ValueError) as exc:
         raise ModelError(f"Cannot load the pose model {opts.base_options.model_asset_path}: {exc}",
                          "Use a MediaPipe pose_landmarker_*.task bundle; `bash models/rebuild.sh` rebuilds ours.") from exc
@@ -123,8 +152,13 @@ class VideoPoseEstimator:
     def estimate(self, image: RgbImage, t_s: float) -> PoseFrame:
         # MediaPipe refuses equal or decreasing timestamps; sub-millisecond steps still advance.
         t_ms = max(self._last_ms + 1, int(round(t_s * 1000)))
+        first = self._last_ms < 0
         self._last_ms = t_ms
-        result = self._landmarker.detect_for_video(_mp_image(image), t_ms)
+        if first:    # the graph's remaining setup notices come with the first image
+            with native_log_to_logging():
+                result = self._landmarker.detect_for_video(_mp_image(image), t_ms)
+        else:
+            result = self._landmarker.detect_for_video(_mp_image(image), t_ms)
         return to_pose_frame(result, t_s, (image.shape[1], image.shape[0]))
 
     def close(self) -> None:

@@ -1,3 +1,5 @@
+import logging
+import os
 from types import SimpleNamespace
 
 import numpy as np
@@ -5,7 +7,7 @@ import pytest
 
 from coach.errors import ModelError
 from coach.landmarks import Landmark as L
-from coach.pose import PoseOptions, VideoPoseEstimator, find_model, to_pose_frame
+from coach.pose import PoseOptions, VideoPoseEstimator, find_model, native_log_to_logging, to_pose_frame
 from tests.videos import real_photo
 
 
@@ -64,3 +66,21 @@ def test_a_file_that_is_not_a_model_is_rejected_clearly(tmp_path):
     bad.write_bytes(b"not a model")
     with pytest.raises(ModelError, match="Cannot load the pose model"):
         VideoPoseEstimator(PoseOptions(model=bad))
+
+
+def test_native_notices_go_to_logging_and_native_errors_stand_out(caplog):
+    caplog.set_level(logging.INFO, logger="coach.pose")
+    with native_log_to_logging():
+        os.write(2, b"W0000 00:00:1.0 1 some_calculator.cc:81] a setup notice\n")
+        os.write(2, b"E0000 00:00:1.0 1 graph.cc:12] something broke\n")
+    levels = {r.getMessage(): r.levelno for r in caplog.records}
+    assert levels["mediapipe: W0000 00:00:1.0 1 some_calculator.cc:81] a setup notice"] == logging.INFO
+    assert levels["mediapipe: E0000 00:00:1.0 1 graph.cc:12] something broke"] == logging.WARNING
+
+
+def test_loading_the_model_and_the_first_image_leave_stderr_clean(capfd):
+    with VideoPoseEstimator() as estimator:
+        estimator.estimate(real_photo(), 0.0)
+        estimator.estimate(real_photo(), 0.1)
+    err = capfd.readouterr().err
+    assert "Feedback manager" not in err and "XNNPACK" not in err and "InitGoogle" not in err, err
