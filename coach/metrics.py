@@ -32,7 +32,7 @@ Conventions (every metric follows them; the geometry itself lives in coach.geome
   side of the trunk line where the body's front is, voted by the knees and wrists (in front
   of or below the trunk line), the toes (ahead of the heels) and the nose (ahead of the
   ears). NaN when the votes are weak or cancel out.
-- Image up (head_angle_deg, leg_height_ratio, hip_offset_ratio): "up" and "toward the floor"
+- Image up (head_angle_deg, head_drop_deg, leg_height_ratio, hip_offset_ratio): "up" and "toward the floor"
   are the image's, for exercises with the trunk near horizontal; NaN when the reference line
   is within UP_REFERENCE_MIN_INCLINE_DEG of vertical, where neither side of it is up.
 """
@@ -559,16 +559,44 @@ def upper_arm_vertical_deg(frame: PoseFrame) -> float:
     return _sided_value(support_side(frame), angle)
 
 
-@metric("stack_offset_ratio", "ratio", _both("shoulder", "hip"), needs_3d=True)
-def stack_offset_ratio(frame: PoseFrame) -> float:
-    """Mean depth (z_px) gap of the two shoulders and of the two hips / torso: 0 stacked, more = rolled; needs 3D."""
-    # Seen from the front, a roll about the body's long axis moves the top shoulder and hip toward
-    # or away from the camera, hardly across the image (~0 stacked, ~0.3 at 30 deg). MediaPipe's
-    # depth does not follow it (on the rendered side planks it read 0.12-0.32 while stacked and
-    # 0.02 while rolled), hence needs_3d.
+@metric("stack_roll_deg", "deg", _both("shoulder", "hip"), needs_3d=True)
+def stack_roll_deg(frame: PoseFrame) -> float:
+    """How far the shoulders and the hips have rolled out of stacking, in 3D: 0 stacked one above the other; needs 3D; deg."""
+    # Lying on the side, the left-right line of the shoulders (and of the hips) is vertical when
+    # stacked. A roll about the body's long axis L tips it out of the vertical plane through L,
+    # toward the floor in front or behind: the angle between the pair's line and that plane. A
+    # body line tilted in the image, or a camera turned round the body, leaves it at 0. Seen
+    # from the front the roll is almost all depth, which a webcam's pose does not measure (the
+    # rendered side planks' depth gap read larger stacked than rolled), hence needs_3d.
+    points = _known(frame)
     z = np.where(frame.visibility >= VISIBILITY_MIN, frame.z_px, np.nan).astype(np.float64)
-    gaps = [abs(z[sided(Side.LEFT, part)] - z[sided(Side.RIGHT, part)]) for part in ("shoulder", "hip")]
-    return float(geo.safe_ratio((gaps[0] + gaps[1]) / 2.0, _torso_px(_known(frame))))
+
+    def at(side: Side, part: str) -> Points:
+        return np.append(_pt(points, side, part), z[sided(side, part)])
+
+    mids = {part: (at(Side.LEFT, part) + at(Side.RIGHT, part)) / 2.0 for part in ("shoulder", "hip")}
+    normal = np.cross(mids["shoulder"] - mids["hip"], (0.0, -1.0, 0.0))   # horizontal, across the body
+    if not np.linalg.norm(normal) > 0:
+        return NAN
+    normal = normal / np.linalg.norm(normal)
+    rolls = []
+    for part in ("shoulder", "hip"):
+        pair = at(Side.RIGHT, part) - at(Side.LEFT, part)
+        rolls.append(math.degrees(math.asin(min(1.0, abs(float(pair @ normal)) / float(np.linalg.norm(pair))))))
+    return float(np.mean(rolls))
+
+
+@metric("head_drop_deg", "deg", _both("hip", "shoulder", "ear"))
+def head_drop_deg(frame: PoseFrame) -> float:
+    """Front view: shoulder-mid->ear-mid vs hip-mid->shoulder-mid, 0 in line, + head bent toward the floor (image down); deg."""
+    # Seen from the front, a side plank's neck bends sideways in the image plane, so the head
+    # line against the trunk line shows it (on the performer: in line 0, 30 degrees of lateral
+    # neck flexion 21). Unlike head_angle_deg, meant for side views where one ear will do, both
+    # ears, shoulders and hips are needed: a lone ear sits half a head's width off the body's
+    # axis, which reads as a tilt as large as the fault (+-22 degrees on the performer's plank).
+    points = _known(frame)
+    hip, shoulder, ear = (_mid(points, part, side_view=False) for part in ("hip", "shoulder", "ear"))
+    return -_up_sign(hip, shoulder) * float(geo.signed_angle_deg(shoulder - hip, ear - shoulder))
 
 
 @metric("view_ratio", "ratio", _both("shoulder", "hip"))

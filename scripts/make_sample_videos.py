@@ -109,6 +109,8 @@ def catalogue() -> list[Entry]:
           Body(1.80, girth_ratio=1.05), 15, distance=0.95, size=(384, 288), fps=20),
         E("rushing", "hip_hinge", Script(reps=3, faults=_faults(("rushing", (2, 3))), **hinge),
           Body(1.70, girth_ratio=1.2), 16, distance=1.15, camera_height_m=1.15, fps=20),
+        E("neck_not_neutral", "hip_hinge", Script(reps=2, faults=_faults(("neck_not_neutral", 2)), **hinge),
+          Body(1.66, girth_ratio=0.95), 17, mirrored=True, distance=1.05, size=(384, 288), fps=20),
         # Bird dog: hands and knees, side view at floor height; one rep a side (left arm first);
         # a fault video has the fault on both sides' reps.
         E("clean", "bird_dog", Script(**bird), Body(1.72), 21, mat=True, fps=20),
@@ -140,6 +142,8 @@ def catalogue() -> list[Entry]:
           Body(1.60, girth_ratio=0.9), 36, mat=True, size=(384, 288), fps=15),
         E("rolling_right", "side_plank", Script(sides=(R,), faults=_faults(("rolling", 1)), **plank),
           Body(1.88, girth_ratio=1.05), 37, distance=1.1, fps=20),
+        E("head_dropping_left", "side_plank", Script(sides=(L,), faults=_faults(("head_dropping", 1)), **plank),
+          Body(1.78), 38, mat=None, distance=0.95, size=(400, 300), fps=15),
         # Cat-cow: hands and knees, side view at floor height; two cycles, faults on the second.
         E("clean", "cat_cow", Script(**cat), Body(1.70), 41, mat=True, fps=20),
         *(E(code, "cat_cow", Script(faults=_faults((code, 2)), **cat), body, seed_, mat=mat, distance=d,

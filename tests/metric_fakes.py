@@ -36,9 +36,10 @@ CONTRACT_METRICS: dict[str, tuple[Landmark, ...]] = {
     "reach_knee_angle_deg": TRUNK + LEGS, "leg_height_ratio": TRUNK + LEGS,
     "pelvis_level_ratio": TRUNK, "body_line_deg": TRUNK + LEGS[2:], "hip_offset_ratio": TRUNK + LEGS[2:],
     "upper_arm_vertical_deg": TRUNK[:2] + ARMS[:2], "support_side": TRUNK[:2] + ARMS[:2],
-    "stack_offset_ratio": TRUNK, "head_angle_deg": TRUNK[:2] + (L.LEFT_EAR, L.RIGHT_EAR),
+    "stack_roll_deg": TRUNK, "head_angle_deg": TRUNK[:2] + (L.LEFT_EAR, L.RIGHT_EAR),
     "thigh_vertical_deg": TRUNK[2:] + LEGS[:2], "hip_extension_deg": TRUNK + LEGS[:2],
     "hip_drop_ratio": TRUNK, "pelvis_tilt_deg": TRUNK[2:], "view_ratio": TRUNK,
+    "head_drop_deg": TRUNK + (L.LEFT_EAR, L.RIGHT_EAR),
 }
 
 

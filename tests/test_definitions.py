@@ -16,10 +16,10 @@ REGISTRY = fake_registry()
 PATH = Path("poses/test_hinge.toml")
 SHIPPED = ("hip_hinge", "bird_dog", "side_plank", "cat_cow", "glute_bridge")
 CONTRACT_FAULTS = {
-    "hip_hinge": {"squatting", "rounded_back", "too_shallow", "leaning_back", "rushing"},
+    "hip_hinge": {"squatting", "rounded_back", "too_shallow", "leaning_back", "rushing", "neck_not_neutral"},
     "bird_dog": {"same_side_limbs", "leg_too_high", "hips_rotating", "trunk_sagging", "bent_limb",
                  "hold_too_short", "rushing"},
-    "side_plank": {"hips_sagging", "piking", "elbow_not_under_shoulder", "rolling"},
+    "side_plank": {"hips_sagging", "piking", "elbow_not_under_shoulder", "rolling", "head_dropping"},
     "cat_cow": {"small_range_cat", "small_range_cow", "head_only", "bent_arms", "hips_back", "rushing"},
     "glute_bridge": {"too_low", "hips_dropping_side"},
 }

@@ -59,6 +59,9 @@ DEGRADED: dict[str, Degradation] = {
 NOISY_FAULT = {"hip_hinge": "rounded_back", "bird_dog": "hips_rotating", "side_plank": "rolling",
                "cat_cow": "small_range_cow", "glute_bridge": "hips_dropping_side"}
 NOISY = Degradation(noise_px=2.5, jitter_px=1.0, drop_ratio=0.1)
+# Head faults are read over the short shoulder-to-ear lever, so noise moves them most: they get
+# a noisy case of their own too.
+NOISY_HEAD_FAULT = {"hip_hinge": "neck_not_neutral", "side_plank": "head_dropping"}
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,9 @@ def _cases() -> list[Case]:
         cases += [Case(ex, f"degraded-{name}", base, d) for name, d in DEGRADED.items()]
         code = NOISY_FAULT[ex]
         cases.append(Case(ex, f"noisy-fault-{code}", replace(base, faults=(_fault(ex, code),)), NOISY))
+        if ex in NOISY_HEAD_FAULT:
+            code = NOISY_HEAD_FAULT[ex]
+            cases.append(Case(ex, f"noisy-fault-{code}", replace(base, faults=(_fault(ex, code),)), NOISY))
     cases.append(Case("bird_dog", "right-first", replace(SETS["bird_dog"], sides=RIGHT_FIRST)))
     cases.append(Case("bird_dog", "fault-same_side_limbs-right-only",
                       replace(SETS["bird_dog"], faults=(Fault("same_side_limbs", reps=(2,), side=Side.RIGHT),))))

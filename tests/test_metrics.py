@@ -19,8 +19,8 @@ CONTRACT_NAMES = {
     "leg_extension_left_deg", "leg_extension_right_deg", "reach_arm_side", "reach_leg_side",
     "reach_arm_raise_deg", "reach_leg_extension_deg", "opposite_limbs", "reach_elbow_angle_deg",
     "reach_knee_angle_deg", "leg_height_ratio", "pelvis_level_ratio", "body_line_deg", "hip_offset_ratio",
-    "upper_arm_vertical_deg", "support_side", "stack_offset_ratio", "head_angle_deg", "thigh_vertical_deg",
-    "hip_extension_deg", "hip_drop_ratio", "pelvis_tilt_deg", "view_ratio",
+    "upper_arm_vertical_deg", "support_side", "stack_roll_deg", "head_angle_deg", "thigh_vertical_deg",
+    "hip_extension_deg", "hip_drop_ratio", "pelvis_tilt_deg", "view_ratio", "head_drop_deg",
 }
 STAND, QUAD = STANDING_FACING_RIGHT, QUADRUPED_FACING_RIGHT
 UPPER_BODY = ("nose", "ear", "shoulder", "elbow", "wrist")
@@ -129,6 +129,13 @@ def test_neck_angle_is_positive_for_the_head_forward_and_down(turn_deg, expected
     head_turned = with_moved(STAND, ("ear", "nose"), STAND["shoulder"], turn_deg)
     for frame in both_facings(head_turned):
         assert value("neck_angle_deg", frame) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("turn_deg", [25.0, -30.0], ids=["dropped", "cranked_up"])
+def test_neck_angle_follows_the_head_against_a_hinged_trunk(turn_deg):
+    head_turned = with_moved(HINGE_45, ("ear", "nose"), HINGE_45["shoulder"], turn_deg)
+    for hinged, turned in zip(both_facings(HINGE_45), both_facings(head_turned)):
+        assert value("neck_angle_deg", turned) - value("neck_angle_deg", hinged) == pytest.approx(turn_deg)
 
 
 def test_facing_unknown_makes_signed_metrics_unknown_not_guessed():
@@ -268,7 +275,7 @@ def test_side_plank_in_line(head_left):
     assert value("hip_offset_ratio", frame) == pytest.approx(0.0, abs=1e-9)
     assert value("support_side", frame) == m.LEFT
     assert value("upper_arm_vertical_deg", frame) == pytest.approx(0.0)
-    assert value("stack_offset_ratio", frame.with_landmarks(measured_3d=True)) == pytest.approx(0.0)
+    assert value("stack_roll_deg", frame.with_landmarks(measured_3d=True)) == pytest.approx(0.0)
 
 
 def test_support_side_reads_a_hidden_top_elbow_where_the_model_places_it():
@@ -286,14 +293,49 @@ def test_hip_offset_is_positive_for_sagging_and_negative_for_piking(head_left, s
     assert value("body_line_deg", frame) < 176.0
 
 
-def test_rolling_shows_as_a_depth_gap_between_the_stacked_shoulders_and_hips():
-    torso = math.dist((150, 270), (350, 300))
+def test_rolling_tips_the_stacked_shoulders_and_hips_out_of_the_vertical_in_3d():
     stacked, twisted = (f.with_landmarks(measured_3d=True) for f in (side_plank(), side_plank(shoulder_roll_px=40.0)))
-    assert value("stack_offset_ratio", stacked) == pytest.approx(0.0)
-    assert value("stack_offset_ratio", twisted) == pytest.approx(0.0)      # no roll about the long axis
-    top_forward = {L.RIGHT_SHOULDER: -60.0, L.RIGHT_HIP: -40.0}            # rolled: the top side nearer
-    rolled = stacked.with_landmarks(z_px=np.array([top_forward.get(L(i), 0.0) for i in range(33)]))
-    assert value("stack_offset_ratio", rolled) == pytest.approx(50 / torso)
+    assert value("stack_roll_deg", stacked) == pytest.approx(0.0, abs=1e-6)
+    assert value("stack_roll_deg", twisted) == pytest.approx(0.0, abs=1e-6)    # tilted in the image: no roll
+    # Rolled 30 degrees toward the camera: the top shoulder (60 px above the bottom one) and the
+    # top hip (50 px above) come nearer by tan(30) of that.
+    nearer = {L.RIGHT_SHOULDER: -60 * math.tan(math.radians(30)), L.RIGHT_HIP: -50 * math.tan(math.radians(30))}
+    rolled = stacked.with_landmarks(z_px=np.array([nearer.get(L(i), 0.0) for i in range(33)]))
+    assert value("stack_roll_deg", rolled) == pytest.approx(30.0, abs=0.5)
+    assert math.isnan(value("stack_roll_deg", rolled.with_landmarks(measured_3d=False)))
+
+
+def side_plank_head(drop_deg, head_left=True, ear_visibility=None):
+    """side_plank() with the ears in line with the trunk (stacked, 30 px apart), the head then
+    bent `drop_deg` about the shoulder-mid toward the floor (image down)."""
+    shoulder_mid, hip_mid = np.array([150.0, 270.0]), np.array([350.0, 300.0])
+    ear_mid = shoulder_mid + 0.3 * (shoulder_mid - hip_mid)
+    ears = {L.LEFT_EAR: tuple(ear_mid + (0, 15)), L.RIGHT_EAR: tuple(ear_mid - (0, 15))}   # left side down
+    # The head points to image left: turning it toward image down is counter-clockwise on screen.
+    ears = rotate(ears, tuple(shoulder_mid), -drop_deg)
+    frame = side_plank()
+    xy = frame.xy_px.copy()
+    visibility = frame.visibility.copy()
+    for lm, point in ears.items():
+        xy[lm] = point
+        visibility[lm] = (ear_visibility or {}).get(lm, 0.99)
+    if not head_left:
+        xy[:, 0] = IMAGE_SIZE[0] - xy[:, 0]
+    return frame.with_landmarks(xy_px=xy, visibility=visibility)
+
+
+@pytest.mark.parametrize("head_left", [True, False])
+@pytest.mark.parametrize("drop_deg", [0.0, 20.0, -15.0])
+def test_head_drop_is_positive_toward_the_floor_whichever_way_the_head_points(head_left, drop_deg):
+    frame = side_plank_head(drop_deg, head_left=head_left)
+    assert value("head_drop_deg", frame) == pytest.approx(drop_deg, abs=1e-3)
+
+
+def test_head_drop_needs_both_ears_where_the_side_view_head_angle_takes_one():
+    # A lone ear sits half a head's width off the body's axis: in a front view it would read as tilt.
+    frame = side_plank_head(0.0, ear_visibility={L.LEFT_EAR: 0.2})
+    assert math.isnan(value("head_drop_deg", frame))
+    assert abs(value("head_angle_deg", frame)) > 10.0
 
 
 # --- visibility -------------------------------------------------------------------------------------
@@ -358,7 +400,7 @@ def test_metrics_needing_3d_are_unknown_on_a_webcam_frame_and_measured_on_a_3d_o
     # + left hip lower: the right one is 40 px higher, 40 px deeper and 3 px aside.
     assert value("pelvis_tilt_deg", hiked.with_landmarks(measured_3d=True)) == pytest.approx(
         math.degrees(math.atan2(40, math.hypot(3, 40))))
-    assert m.METRICS["pelvis_tilt_deg"].needs_3d and m.METRICS["stack_offset_ratio"].needs_3d
+    assert m.METRICS["pelvis_tilt_deg"].needs_3d and m.METRICS["stack_roll_deg"].needs_3d
 
 
 def test_trunk_incline_follows_a_hinge_through_its_range_without_warnings():

@@ -9,10 +9,12 @@ from coach.landmarks import Side
 
 # The fault codes of /tmp/plan/CONTRACT.md, per exercise.
 FAULT_CODES: dict[str, frozenset[str]] = {
-    "hip_hinge": frozenset({"squatting", "rounded_back", "too_shallow", "leaning_back", "rushing"}),
+    "hip_hinge": frozenset({"squatting", "rounded_back", "too_shallow", "leaning_back", "rushing",
+                           "neck_not_neutral"}),
     "bird_dog": frozenset({"same_side_limbs", "leg_too_high", "hips_rotating", "trunk_sagging",
                            "bent_limb", "hold_too_short", "rushing"}),
-    "side_plank": frozenset({"hips_sagging", "piking", "elbow_not_under_shoulder", "rolling"}),
+    "side_plank": frozenset({"hips_sagging", "piking", "elbow_not_under_shoulder", "rolling",
+                            "head_dropping"}),
     "cat_cow": frozenset({"small_range_cat", "small_range_cow", "head_only", "bent_arms",
                           "hips_back", "rushing"}),
     "glute_bridge": frozenset({"too_low", "hips_dropping_side"}),

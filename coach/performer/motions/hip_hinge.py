@@ -21,6 +21,9 @@ SHALLOW_INCLINE_DEG = 25.0  # too_shallow: the hinge stops here
 ROUNDED_SPINE_DEG = (30.0, 28.0, 22.0)   # rounded_back: lumbar, lower and upper thoracic flexion
 LEAN_BACK_DEG = -14.0       # leaning_back: trunk behind vertical at the top
 LEAN_S = (0.7, 0.6, 0.7)    # leaning_back: lean, stay, come back
+# neck_not_neutral: the head cranked up (neck and head extended) to keep looking ahead as the
+# trunk tips forward, the common form of the fault (a mirror or a screen in front).
+NECK_CRANK_DEG, HEAD_CRANK_DEG = 25.0, 10.0
 
 
 class HipHinge(Motion):
@@ -40,7 +43,9 @@ class HipHinge(Motion):
 
     def pose(self, d: Drive) -> Posed:
         incline, knee, shank, spine = self._angles(d)
-        local = {"lumbar": rot_z(-spine[0]), "thor_low": rot_z(-spine[1]), "thor_up": rot_z(-spine[2])}
+        crank = d.p * d.w("neck_not_neutral")       # extension: rot_z(+deg), see rot_z
+        local = {"lumbar": rot_z(-spine[0]), "thor_low": rot_z(-spine[1]), "thor_up": rot_z(-spine[2]),
+                 "neck": rot_z(NECK_CRANK_DEG * crank), "head": rot_z(HEAD_CRANK_DEG * crank)}
         # Pitch the pelvis so the hip -> shoulder line has the wanted incline, whatever the spine shape.
         trunk = self.sk.forward(SkeletonPose(np.zeros(3), EYE3, local))
         gamma = _line_incline_deg(trunk)

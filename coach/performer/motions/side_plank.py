@@ -33,6 +33,9 @@ SAG_DEG = 28.0               # hips_sagging: bend at the hips toward the floor
 PIKE_DEG = 22.0              # piking: bend the other way, hips up
 ELBOW_OUT_DEG = 30.0         # elbow_not_under_shoulder: upper arm tilted toward the head
 ROLL_DEG = 30.0              # rolling: body turned about its long axis, chest toward the floor
+# head_dropping: the neck and head bend sideways toward the floor (lateral flexion), which a
+# front view sees in the image plane.
+NECK_DROP_DEG, HEAD_DROP_DEG = 20.0, 10.0
 SWITCH_S = 3.0               # turning over between sides
 UP, TOWARD_CAMERA = np.array([0.0, 1.0, 0.0]), np.array([0.0, 0.0, 1.0])
 
@@ -52,7 +55,8 @@ def _top_sign(side: Side) -> float:
 class SidePlank(Motion):
     name = "side_plank"
     sided = True
-    posture_faults = frozenset({"hips_sagging", "piking", "elbow_not_under_shoulder", "rolling"})
+    posture_faults = frozenset({"hips_sagging", "piking", "elbow_not_under_shoulder", "rolling",
+                                "head_dropping"})
     holds_labelled = True
 
     def rep_phases(self, ctx: RepContext) -> list[PhaseSpec]:
@@ -82,7 +86,7 @@ class SidePlank(Motion):
         bend = (rest_bend_deg(self.body, side) * (1.0 - min(lift, 1.0))
                 + d.p * (SAG_DEG * d.w("hips_sagging") - PIKE_DEG * d.w("piking")))
         return plank(self.body, side, bend, ELBOW_OUT_DEG * d.p * d.w("elbow_not_under_shoulder"),
-                     ROLL_DEG * d.p * d.w("rolling"))
+                     ROLL_DEG * d.p * d.w("rolling"), head_drop=d.p * d.w("head_dropping"))
 
     def _turning(self, side: Side, turn: float) -> Posed:
         """Turning over: the old side's rest pose swings up to standing, the new one's down."""
@@ -97,8 +101,10 @@ class SidePlank(Motion):
         return turned.transformed(EYE3, np.array([0.0, self.h(0.03) - lowest, 0.0]))
 
 
-def plank(body: Body, side: Side, bend_deg: float, elbow_out_deg: float, roll_deg: float) -> Posed:
-    """The side plank body: bend + sags the hips toward the floor, - pikes them."""
+def plank(body: Body, side: Side, bend_deg: float, elbow_out_deg: float, roll_deg: float,
+          head_drop: float = 0.0) -> Posed:
+    """The side plank body: bend + sags the hips toward the floor, - pikes them; head_drop 0..1
+    bends the neck and head sideways toward the floor."""
     sk, h = skeleton(body), body.height_m
     top = _top_sign(side)
     bottom_leg, top_leg = ("l", "r") if side is Side.LEFT else ("r", "l")
@@ -109,6 +115,9 @@ def plank(body: Body, side: Side, bend_deg: float, elbow_out_deg: float, roll_de
         f"thigh_{top_leg}": rot_x(-top * bend_deg * LEG_SHARE + top * STACK_DEG),
         f"upper_arm_{top_leg}": rot_x(-top * 4.0),           # top arm rests along the flank
         f"forearm_{top_leg}": rot_z(20.0),
+        # Lateral flexion toward the bottom side: the opposite way to the trunk's bend for a sag.
+        "neck": rot_x(-top * NECK_DROP_DEG * head_drop),
+        "head": rot_x(-top * HEAD_DROP_DEG * head_drop),
     }
     rot0 = base_rotation(side) @ rot_y(top * roll_deg)
     posed = sk.forward(SkeletonPose(np.zeros(3), rot0, local))
