@@ -35,6 +35,7 @@ import numpy.typing as npt
 
 from coach import __version__
 from coach.analysis import STANDARD_COLUMNS, standard_angles
+from coach.coaching import faults_needing_3d
 from coach.definitions import ExerciseDefinition, load_exercise
 from coach.errors import CoachError
 from coach.events import CueDecided, PhaseEntered
@@ -130,6 +131,11 @@ class SetView:
     def phase_colour(self, phase: str) -> str | None:
         names = self.phase_names
         return PHASE_COLOURS[names.index(phase) % len(PHASE_COLOURS)] if phase in names else None
+
+    @property
+    def not_watched(self) -> tuple[str, ...]:
+        """Faults a webcam recording cannot show (they need measured 3D), so nobody watched for them."""
+        return faults_needing_3d(self.definition) if self.definition is not None else ()
 
     def fault_text(self, code: str) -> str:
         """The cue the definition says for a fault: what the patient should do instead."""
@@ -396,6 +402,8 @@ def _set_lines(view: SetView) -> list[str]:
     for fault in summary["faults"]:
         lines.append(f"  Fault {fault['code']} ({fault['side']}, rep {fault['rep']}) "
                      f"{clock(fault['start_s'])} to {clock(fault['end_s'])}: {view.fault_text(fault['code'])}")
+    if view.not_watched:
+        lines.append(f"  Not watched (a webcam cannot show them): {', '.join(view.not_watched)}")
     lines += [f"  PAIN reported at {clock(p['t_s'])}" for p in summary["pain"]]
     lines += [f"  Setup at {clock(p['t_s'])}: {p['message']}" for p in summary["setup_problems"]]
     cues = [e for e in s.events if isinstance(e, CueDecided)]
@@ -605,8 +613,17 @@ def _set_section(doc: SessionDoc, index: int) -> str:
   {svg_chart(view, doc.series(index))}
   {_legend(view)}
   {_rep_table(view)}
+  {_not_watched(view)}
   {_cue_list(view)}
 </section>"""
+
+
+def _not_watched(view: SetView) -> str:
+    if not view.not_watched:
+        return ""
+    names = ", ".join(fault_label(c).lower() for c in view.not_watched)
+    return (f'<p class="meta">Not watched: {_e(names)}. A turn toward or away from a webcam is not '
+            f"visible enough to judge; check it yourself in the video.</p>")
 
 
 def _legend(view: SetView) -> str:

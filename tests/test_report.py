@@ -128,3 +128,17 @@ def test_exporting_a_session_whose_folder_is_gone_says_so(hinge_session, tmp_pat
     shutil.rmtree(folder)
     assert main(["sessions", "--data-dir", str(tmp_path), "export", "1"]) == 2
     assert "folder of session 1 is missing" in capsys.readouterr().err
+
+
+def test_a_set_report_names_the_faults_a_webcam_cannot_show():
+    from dataclasses import replace
+
+    from coach.definitions import load_exercise
+    from coach.report import SetView, _not_watched
+
+    bird_dog = SetView(slice=None, definition=load_exercise("bird_dog"), summary={}, rows=[], phases=[],
+                       markers=[], metrics=())
+    assert bird_dog.not_watched == ("hips_rotating",)
+    assert "Not watched: hips rotating" in _not_watched(bird_dog)
+    assert _not_watched(replace(bird_dog, definition=load_exercise("hip_hinge"))) == ""
+    assert _not_watched(replace(bird_dog, definition=None)) == ""
