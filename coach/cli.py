@@ -57,9 +57,12 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     coach = None
     if args.exercise:
         from coach.coaching import Coach
-        from coach.definitions import load_exercise
+        from coach.definitions import load_all, load_overrides
 
-        coach = Coach(load_exercise(args.exercise))
+        # A patient file is checked whole (every exercise it names must exist) like `coach live`'s.
+        overrides = load_overrides(args.patient) if args.patient else None
+        coach = Coach(load_all(overrides=overrides, overrides_source=args.patient or "<overrides>")
+                      .get(args.exercise) or _unknown_exercise(args.exercise))
     video = Path(args.video) if args.video else default_video(args.exercise)
     progress, close = _progress_bar(not args.quiet and not args.json)
     try:
@@ -83,6 +86,12 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         saved = save_analysis(result, args.data_dir, coach.definition if coach else None)
         print(f"Saved as session {saved.session_id}: {saved.folder}", file=sys.stderr if args.json else sys.stdout)
     return 0
+
+
+def _unknown_exercise(name: str):  # noqa: ANN202 - raises the loader's "no exercise" error
+    from coach.definitions import load_exercise
+
+    return load_exercise(name)
 
 
 def _describe(summary: dict) -> str:
@@ -367,6 +376,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--exercise", help="coach this exercise: count reps, time holds, find faults "
                    "(hip_hinge, bird_dog, side_plank, cat_cow, glute_bridge, or any poses/*.toml)")
     p.add_argument("--json", action="store_true", help="print the summary JSON on stdout")
+    p.add_argument("--patient", type=Path, metavar="FILE",
+                   help="a patient file of prescription overrides (reps, hold_s, ...; poses/README.md)")
     p.add_argument("--model", type=Path, help="a pose_landmarker_*.task bundle (default: models/)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.add_argument("--save", action="store_true", help="also keep it as a session (for replay, reports, progress)")

@@ -76,3 +76,24 @@ def test_an_unknown_exercise_is_named_with_the_known_ones(person_video, tmp_path
     assert main(["analyze", str(person_video), "--out", str(tmp_path), "--exercise", "bird_dgo"]) == 2
     err = capsys.readouterr().err
     assert 'Did you mean "bird_dog"?' in err and "side_plank" in err
+
+
+def test_a_patient_file_sets_the_prescription_the_video_is_coached_with(tmp_path, capsys):
+    from pathlib import Path
+
+    video = Path(__file__).resolve().parent.parent / "sample_videos" / "bird_dog" / "clean.mp4"
+    patient = tmp_path / "jane.toml"
+    patient.write_text("[bird_dog]\nhold_s = 2.5\n")
+    assert main(["analyze", str(video), "--exercise", "bird_dog", "--patient", str(patient), "--json", "-q",
+                 "--out", str(tmp_path)]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert [h["target_s"] for h in summary["holds"]] == [2.5, 2.5]
+    assert summary["faults"] == [] and summary["not_judged"] == ["hips_rotating"]
+
+
+def test_a_patient_file_naming_an_unknown_exercise_fails_before_any_work(tmp_path, capsys):
+    patient = tmp_path / "jane.toml"
+    patient.write_text("[bird_dgo]\nreps = 2\n")
+    assert main(["analyze", str(tmp_path / "none.mp4"), "--exercise", "bird_dog", "--patient", str(patient)]) == 2
+    err = capsys.readouterr().err
+    assert "jane.toml" in err and 'Did you mean "bird_dog"?' in err
