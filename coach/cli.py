@@ -57,12 +57,12 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     coach = None
     if args.exercise:
         from coach.coaching import Coach
-        from coach.definitions import load_all, load_overrides
+        from coach.definitions import load_all, load_exercise, load_overrides
 
-        # A patient file is checked whole (every exercise it names must exist) like `coach live`'s.
-        overrides = load_overrides(args.patient) if args.patient else None
-        coach = Coach(load_all(overrides=overrides, overrides_source=args.patient or "<overrides>")
-                      .get(args.exercise) or _unknown_exercise(args.exercise))
+        definition = load_exercise(args.exercise)     # a wrong name lists the known ones
+        if args.patient:   # checked whole: every exercise the patient file names must exist
+            definition = load_all(overrides=load_overrides(args.patient), overrides_source=args.patient)[args.exercise]
+        coach = Coach(definition)
     video = Path(args.video) if args.video else default_video(args.exercise)
     progress, close = _progress_bar(not args.quiet and not args.json)
     try:
@@ -86,12 +86,6 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         saved = save_analysis(result, args.data_dir, coach.definition if coach else None)
         print(f"Saved as session {saved.session_id}: {saved.folder}", file=sys.stderr if args.json else sys.stdout)
     return 0
-
-
-def _unknown_exercise(name: str):  # noqa: ANN202 - raises the loader's "no exercise" error
-    from coach.definitions import load_exercise
-
-    return load_exercise(name)
 
 
 def _describe(summary: dict) -> str:

@@ -185,6 +185,15 @@ def _estimated(frame: PoseFrame) -> Points:
     return _memo(frame, ("estimated",), estimated)
 
 
+def _known_3d(frame: PoseFrame) -> Points:
+    """(33, 3) known image points with their depth (z_px, on the pixel scale of x and y)."""
+    def known_3d() -> Points:
+        xyz = np.column_stack([_known(frame), frame.z_px.astype(np.float64)])
+        xyz.setflags(write=False)
+        return xyz
+    return _memo(frame, ("known_3d",), known_3d)
+
+
 def _pt(points: Points, side: Side, part: str) -> Points:
     return points[sided(side, part)]
 
@@ -502,12 +511,10 @@ def pelvis_level_ratio(frame: PoseFrame) -> float:
 def pelvis_tilt_deg(frame: PoseFrame) -> float:
     """The hip-to-hip line's 3D angle from horizontal: 0 level, + left hip lower (image down); needs 3D; deg."""
     # In 3D the tilt does not depend on the view: seen from the side the two hips are apart in
-    # depth, from the front across the image. Depth in z_px is on the pixel scale of x and y.
-    points = _known(frame)
-    left, right = _pt(points, Side.LEFT, "hip"), _pt(points, Side.RIGHT, "hip")
-    dz = float(frame.z_px[sided(Side.LEFT, "hip")] - frame.z_px[sided(Side.RIGHT, "hip")])
-    across = math.hypot(float(left[0] - right[0]), dz)
-    return math.degrees(math.atan2(float(left[1] - right[1]), across))
+    # depth, from the front across the image.
+    points = _known_3d(frame)
+    dx, dy, dz = _pt(points, Side.LEFT, "hip") - _pt(points, Side.RIGHT, "hip")
+    return math.degrees(math.atan2(float(dy), math.hypot(float(dx), float(dz))))
 
 
 @metric("hip_drop_ratio", "ratio", _both("hip", "shoulder"))
@@ -568,20 +575,15 @@ def stack_roll_deg(frame: PoseFrame) -> float:
     # body line tilted in the image, or a camera turned round the body, leaves it at 0. Seen
     # from the front the roll is almost all depth, which a webcam's pose does not measure (the
     # rendered side planks' depth gap read larger stacked than rolled), hence needs_3d.
-    points = _known(frame)
-    z = np.where(frame.visibility >= VISIBILITY_MIN, frame.z_px, np.nan).astype(np.float64)
-
-    def at(side: Side, part: str) -> Points:
-        return np.append(_pt(points, side, part), z[sided(side, part)])
-
-    mids = {part: (at(Side.LEFT, part) + at(Side.RIGHT, part)) / 2.0 for part in ("shoulder", "hip")}
+    points = _known_3d(frame)
+    mids = {part: (_pt(points, Side.LEFT, part) + _pt(points, Side.RIGHT, part)) / 2.0 for part in ("shoulder", "hip")}
     normal = np.cross(mids["shoulder"] - mids["hip"], (0.0, -1.0, 0.0))   # horizontal, across the body
     if not np.linalg.norm(normal) > 0:
         return NAN
     normal = normal / np.linalg.norm(normal)
     rolls = []
     for part in ("shoulder", "hip"):
-        pair = at(Side.RIGHT, part) - at(Side.LEFT, part)
+        pair = _pt(points, Side.RIGHT, part) - _pt(points, Side.LEFT, part)
         rolls.append(math.degrees(math.asin(min(1.0, abs(float(pair @ normal)) / float(np.linalg.norm(pair))))))
     return float(np.mean(rolls))
 

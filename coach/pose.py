@@ -14,7 +14,7 @@ import sys
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -154,10 +154,8 @@ class VideoPoseEstimator:
         t_ms = max(self._last_ms + 1, int(round(t_s * 1000)))
         first = self._last_ms < 0
         self._last_ms = t_ms
-        if first:    # the graph's remaining setup notices come with the first image
-            with native_log_to_logging():
-                result = self._landmarker.detect_for_video(_mp_image(image), t_ms)
-        else:
+        # The graph's remaining setup notices come with the first image.
+        with native_log_to_logging() if first else nullcontext():
             result = self._landmarker.detect_for_video(_mp_image(image), t_ms)
         return to_pose_frame(result, t_s, (image.shape[1], image.shape[0]))
 

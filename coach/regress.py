@@ -176,7 +176,7 @@ def judge_video(video: Path, expected_path: Path, poses_dir: Path | None = None,
                 tol: Tolerances = Tolerances()) -> VideoVerdict:
     """Run the full pipeline (video -> pose -> engine) on one video and compare with its expected file."""
     from coach.analysis import analyze
-    from coach.coaching import Coach, faults_needing_3d
+    from coach.coaching import Coach
     from coach.definitions import load_exercise
     from coach.summary import summarize
 
@@ -187,7 +187,7 @@ def judge_video(video: Path, expected_path: Path, poses_dir: Path | None = None,
         summary = summarize(analyze(video, coach=coach))
     except CoachError as exc:
         return VideoVerdict(video, exercise, expected.get("reps", {}), {}, 0, 0, (), error=str(exc))
-    blind = set(faults_needing_3d(coach.definition))
+    blind = set(summary["not_judged"])    # what this video cannot show, as the analysis found
     not_judged = tuple(dict.fromkeys(f["code"] for f in expected.get("faults", []) if f["code"] in blind))
     return VideoVerdict(video, exercise, expected.get("reps", {}), summary["reps"], summary["frames"],
                         summary["frames_with_pose"], tuple(compare(without_faults(expected, blind), summary, tol)),

@@ -270,12 +270,10 @@ def measure(entry: Entry) -> dict[str, Any]:
 def judge(entry: Entry, summary: dict[str, Any]) -> dict[str, Any]:
     """What the coach reported on the video, how that differs from the expected file, and how
     the coach's report on the performer's exact landmarks differs from it."""
-    from coach.coaching import faults_needing_3d
-    from coach.definitions import load_exercise
     from coach.regress import compare, without_faults
 
     expected = json.loads(entry.path.with_name(f"{entry.name}.expected.json").read_text())
-    on_video = without_faults(expected, set(faults_needing_3d(load_exercise(entry.exercise))))   # as regress judges
+    on_video = without_faults(expected, set(summary["not_judged"]))   # as regress judges
     return {"reps": summary.get("reps"), "holds": summary.get("holds"),
             "faults": [{k: f[k] for k in ("code", "start_s", "end_s", "side")} for f in summary.get("faults", [])],
             "mismatches": [str(m) for m in compare(on_video, summary)],
